@@ -1,0 +1,120 @@
+"""Quantization stage: float Keras model -> full-integer int8 .tflite, float vs int8 accuracy.
+
+int8 input and output, per-channel conv weights (the converter's default), calibrated on a
+representative set drawn from the training split. The .tflite is evaluated with LiteRT on the
+test split; the int8 test inputs are written as test_vectors.npz for the emulation stage.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stderr
+
+import numpy as np
+
+from .fsutil import write_bytes_atomic, write_text_atomic
+from .recipe import Recipe
+from .rundir import RunDir
+from .train import FeatureSet, require_tensorflow
+
+
+def quantize_input(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    """float -> int8 as TFLite rounds (half away from zero), then clamps to [-128, 127]."""
+    v = x / np.float32(scale)
+    q = np.trunc(v + np.copysign(np.float32(0.5), v)) + zero_point
+    return np.clip(q, -128, 127).astype(np.int8)
+
+
+def _export_model(recipe: Recipe, model, input_shape: tuple[int, ...], num_classes: int):
+    """A batch-1 copy of the trained model (same weights), so the converter emits a static graph."""
+    from .arch import build_model
+
+    export = build_model(recipe.model, input_shape, num_classes,
+                         batchnorm_momentum=recipe.training.batchnorm_momentum, batch_size=1)
+    export.set_weights(model.get_weights())
+    return export
+
+
+def convert_int8(tf, model, representative: np.ndarray) -> bytes:
+    def dataset():
+        for row in representative:
+            yield [row[None, ...]]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = dataset
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    with redirect_stderr(io.StringIO()):
+        return converter.convert()
+
+
+def litert_predict(model: bytes, x_int8: np.ndarray) -> np.ndarray:
+    """int8 scores [N, classes] from LiteRT's default kernels (fast; for accuracy only)."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        from tflite_runtime.interpreter import Interpreter
+    interp = Interpreter(model_content=model)
+    interp.allocate_tensors()
+    inp, out = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
+    scores = []
+    for row in x_int8:
+        interp.set_tensor(inp, row[None, ...])
+        interp.invoke()
+        scores.append(interp.get_tensor(out)[0].copy())
+    return np.stack(scores)
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> np.ndarray:
+    """Rows: true class; columns: predicted class."""
+    m = np.zeros((n, n), dtype=np.int64)
+    np.add.at(m, (y_true, y_pred), 1)
+    return m
+
+
+def quantize(recipe: Recipe, run: RunDir, *, progress: bool = True) -> dict:
+    tf = require_tensorflow()
+    import keras
+
+    features = FeatureSet.load(run.require(run.features, "train"))
+    model = keras.models.load_model(run.require(run.float_model, "train"))
+    rng = np.random.default_rng(recipe.training.seed)
+    count = min(recipe.quantization.representative_samples, len(features.y_train))
+    pick = rng.choice(len(features.y_train), size=count, replace=False)
+    representative = features.as_float(features.x_train[pick])
+
+    export = _export_model(recipe, model, representative.shape[1:], len(features.classes))
+    tflite = convert_int8(tf, export, representative)
+
+    from .tflite.reader import read_model_bytes
+
+    graph = read_model_bytes(tflite, run.tflite.name)
+    inp = graph.tensor(graph.inputs[0])
+    x_test = features.as_float(features.x_test)
+    x_int8 = quantize_input(x_test, inp.quant.scale[0], inp.quant.zero_point[0])
+    float_pred = np.argmax(model.predict(x_test, batch_size=256, verbose=0), axis=1)
+    int8_pred = np.argmax(litert_predict(tflite, x_int8), axis=1)
+    y = features.y_test
+    n = len(features.classes)
+
+    write_bytes_atomic(run.tflite, tflite)
+    buf = io.BytesIO()
+    np.savez(buf, inputs=x_int8, labels=y, classes=np.array(features.classes))
+    write_bytes_atomic(run.test_vectors, buf.getvalue())
+    metrics = {
+        "classes": list(features.classes),
+        "test_clips": int(len(y)),
+        "float_accuracy": float(np.mean(float_pred == y)),
+        "int8_accuracy": float(np.mean(int8_pred == y)),
+        "float_int8_agreement": float(np.mean(float_pred == int8_pred)),
+        "confusion_int8": confusion_matrix(y, int8_pred, n).tolist(),
+        "tflite_bytes": len(tflite),
+        "representative_samples": int(count),
+        "input_scale": inp.quant.scale[0],
+        "input_zero_point": inp.quant.zero_point[0],
+    }
+    write_text_atomic(run.quant_metrics, json.dumps(metrics, indent=2) + "\n")
+    return metrics

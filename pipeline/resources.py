@@ -1,0 +1,16 @@
+"""Where the non-Python parts of mcuforge live: templates/ and firmware/ at the project root.
+
+mcuforge is installed editable (``pip install -e .``) from its checkout, so these folders are found
+next to the ``pipeline`` package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+FIRMWARE_DIR = PROJECT_ROOT / "firmware"
+KERNELS_DIR = FIRMWARE_DIR / "kernels"
+INCLUDE_DIR = FIRMWARE_DIR / "include"
+MODELS_DIR = PROJECT_ROOT / "models"

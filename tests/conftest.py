@@ -1,0 +1,48 @@
+"""Test markers and the rule that, under CI=true, a test may not skip for a missing tool."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MODELS = REPO.parent / "shared" / "models"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_tool(*names: str) -> str:
+    """The first of ``names`` on PATH; skips the test when none is, but fails under CI=true."""
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    message = f"none of {', '.join(names)} is installed"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must install it (.ci/run)")
+    pytest.skip(message)
+
+
+def require_module(name: str):
+    """Imports a Python module; skips without it (fails under CI=true, which installs everything)."""
+    try:
+        return __import__(name)
+    except ImportError:
+        if IN_CI:
+            pytest.fail(f"Python module {name} is not installed; CI must install it")
+        pytest.skip(f"Python module {name} is not installed")
+
+
+def shared_model(name: str) -> Path:
+    """An external reference model from ../shared/models; skipped in a user's clone without it."""
+    path = SHARED_MODELS / name
+    if not path.is_file():
+        pytest.skip(f"{path} not present (external reference models live beside the repo)")
+    return path
+
+
+@pytest.fixture
+def host_cc() -> str:
+    return require_tool("cc", "gcc", "clang")
