@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import UnsupportedModelError
+from ..errors import ModelFileError, UnsupportedModelError
 from ..tflite.graph import DType, Graph, Tensor
 from .planner import Lifetime, check_plan, plan_arena
 from .program import KernelCall, Program, TensorIO
@@ -97,6 +97,10 @@ def _lifetimes(graph: Graph, calls: list[KernelCall]) -> list[Lifetime]:
     last: dict[int, int] = {}
     for k, call in enumerate(calls):
         for t in call.inputs:
+            if t not in first:
+                raise ModelFileError(
+                    f"{graph.name}.tflite: op {call.op_index} ({call.opcode}) reads tensor {t} "
+                    f"'{graph.tensor(t).name}' before any op writes it (operators out of order)")
             last[t] = k
         for t in call.outputs:
             first.setdefault(t, k)
