@@ -7,6 +7,7 @@ descriptor itself for the duration of the block.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import sys
 import tempfile
@@ -25,7 +26,15 @@ def captured_fd(fd: int) -> Iterator[list[str]]:
             os.dup2(tmp.fileno(), fd)
             yield captured
         finally:
+            _flush_c_stdio()  # C's stdout is block-buffered when not a terminal
             os.dup2(saved, fd)
             os.close(saved)
             tmp.seek(0)
             captured.append(tmp.read().decode(errors="replace"))
+
+
+def _flush_c_stdio() -> None:
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library handle on this platform: nothing buffered to lose
+        pass

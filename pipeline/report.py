@@ -47,3 +47,10 @@ def percent(x: float) -> str:
 
 def nbytes(n: int) -> str:
     return f"{n:,} B"
+
+
+def progress_bar(total: int, desc: str, enabled: bool = True):
+    """A tqdm bar on stderr; off when ``enabled`` is false, and when stderr is not a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, disable=None if enabled else True, leave=False)

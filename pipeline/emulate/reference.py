@@ -53,9 +53,9 @@ def tflm_arena_bytes(model: bytes) -> int:
     """TFLite-Micro's arena for the model, as its recording allocator reports it."""
     runtime = _tflm_module()
     interp = runtime.Interpreter.from_bytes(model)
-    with captured_fd(1) as text:
+    with captured_fd(1) as out, captured_fd(2) as err:  # the log goes to stderr (fd 2)
         interp.print_allocations()
-    match = re.search(r"Arena allocation total (\d+) bytes", "".join(text))
+    match = re.search(r"Arena allocation total (\d+) bytes", "".join(out + err))
     if not match:
         raise ReferenceError("TFLite-Micro did not report its arena size")
     return int(match.group(1))
