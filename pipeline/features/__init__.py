@@ -1,0 +1,32 @@
+"""pipeline.features: the integer KWS audio front end (int16 audio -> int32 MFCC-like features).
+
+See ``frontend.py`` for the exact definition; ``firmware/frontend/mf_frontend.c`` is its C twin.
+"""
+
+from pipeline.features.frontend import (
+    DEFAULT_CONFIG,
+    FEATURE_SCALE,
+    FrontendConfig,
+    FrontendTables,
+    compute_features,
+    compute_features_reference,
+    frontend_tables,
+    mel_weights_float,
+    power_bound,
+    render_c_tables,
+    write_c_tables,
+)
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "FEATURE_SCALE",
+    "FrontendConfig",
+    "FrontendTables",
+    "compute_features",
+    "compute_features_reference",
+    "frontend_tables",
+    "mel_weights_float",
+    "power_bound",
+    "render_c_tables",
+    "write_c_tables",
+]
