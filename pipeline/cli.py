@@ -18,7 +18,7 @@ import numpy as np
 
 from . import __version__
 from .errors import McuforgeError, MismatchError
-from .report import Summary, nbytes, percent
+from .report import Summary, nbytes, percent, progress_bar
 
 
 def _progress_enabled(args) -> bool:
@@ -119,8 +119,6 @@ def load_vectors(path: str | None, random: int | None, shape: tuple[int, ...], s
 def do_emulate_host(c_dir: str, vectors: Vectors, progress: bool, summary: Summary):
     import tempfile
 
-    from tqdm import tqdm
-
     from .emulate import build_host, compare_exact, load_generated, run_host
     from .emulate.reference import litert_outputs, tflm_arena_bytes, tflm_outputs
 
@@ -132,9 +130,9 @@ def do_emulate_host(c_dir: str, vectors: Vectors, progress: bool, summary: Summa
         generated = run_host(exe, model, vectors.inputs)
         t_gen = time.monotonic() - t0
     n = len(vectors.inputs)
-    with tqdm(total=n, desc="TFLite-Micro reference", disable=not progress, leave=False) as bar:
+    with progress_bar(n, "TFLite-Micro reference", progress) as bar:
         tflm = tflm_outputs(tflite, vectors.inputs, bar.update).reshape(generated.shape)
-    with tqdm(total=n, desc="LiteRT reference", disable=not progress, leave=False) as bar:
+    with progress_bar(n, "LiteRT reference", progress) as bar:
         litert = litert_outputs(tflite, vectors.inputs, bar.update).reshape(generated.shape)
     vs_tflm = compare_exact(generated, tflm)
     vs_litert = compare_exact(generated, litert)
@@ -250,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     summary = Summary(args.title)
     try:
         args.func(args, summary)

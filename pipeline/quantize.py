@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import io
 import json
-from contextlib import redirect_stderr
+from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 
+from .capture import captured_fd
 from .fsutil import write_bytes_atomic, write_text_atomic
 from .recipe import Recipe
 from .rundir import RunDir
@@ -47,7 +48,8 @@ def convert_int8(tf, model, representative: np.ndarray) -> bytes:
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
-    with redirect_stderr(io.StringIO()):
+    # The converter prints its saved-model signature and native log lines; keep the terminal clean.
+    with captured_fd(1), captured_fd(2), redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
         return converter.convert()
 
 
@@ -57,8 +59,9 @@ def litert_predict(model: bytes, x_int8: np.ndarray) -> np.ndarray:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:
         from tflite_runtime.interpreter import Interpreter
-    interp = Interpreter(model_content=model)
-    interp.allocate_tensors()
+    with captured_fd(2):  # "Created TensorFlow Lite XNNPACK delegate" on native stderr
+        interp = Interpreter(model_content=model)
+        interp.allocate_tensors()
     inp, out = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
     scores = []
     for row in x_int8:

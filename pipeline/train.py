@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +58,7 @@ class FeatureSet:
 def require_tensorflow():
     from .capture import captured_fd
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         with captured_fd(2):  # TensorFlow's native start-up log lines
             import tensorflow as tf
@@ -98,6 +99,13 @@ def make_features(recipe: Recipe, root: Path, progress: bool) -> FeatureSet:
                       x_test=feats["test"], y_test=ds.test.labels.astype(np.int64))
 
 
+def _keras_verbosity(progress: bool) -> int:
+    """Keras's bar on a terminal, one line per epoch otherwise (logs), nothing when quiet."""
+    if not progress:
+        return 0
+    return 1 if sys.stdout.isatty() else 2
+
+
 def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
           progress: bool = True) -> dict:
     tf = require_tensorflow()
@@ -132,7 +140,7 @@ def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
     t1 = time.monotonic()
     history = model.fit(x_train, features.y_train, validation_data=(x_val, features.y_val),
                         epochs=spec.epochs, batch_size=spec.batch_size, callbacks=[stop],
-                        verbose=1 if progress else 0)
+                        verbose=_keras_verbosity(progress))
     t_train = time.monotonic() - t1
 
     tmp = run.float_model.with_name(".model.tmp.keras")
