@@ -19,10 +19,18 @@
  *     arena pointers are arguments. Kernels never allocate and never touch memory outside the
  *     extents their params describe.
  *   - Kernels return MF_OK; checks that depend only on the model were done at generation time.
+ *   - Accumulators are int32: the generator bounds sum(|w + filter_offset|) * max|x + input_offset|
+ *     + |bias| below 2^31 for every output channel, using the actual weights, so no partial sum
+ *     can overflow for any input (a bias-free layer of at most 65,792 taps always passes:
+ *     255 * 128 * 65,792 < 2^31).
+ *   - The fixed-point helpers are in firmware/kernels/mf_fixedpoint.h; their Python side is
+ *     pipeline/compile/quant.py, and tests/test_kernels.py::test_sign_conventions fails if the
+ *     offset or shift conventions above get flipped on either side.
  */
 #ifndef MCUFORGE_KERNELS_H
 #define MCUFORGE_KERNELS_H
 
+#include <stddef.h>   /* NULL, for an absent bias */
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -40,11 +48,14 @@ typedef struct {
 } mf_dims;
 
 /* CONV_2D, per-channel int8.
- * input [n, h, w, c_in] int8; filter [c_out, fh, fw, c_in] int8 (OHWI); bias [c_out] int32 or NULL;
- * output [n, oh, ow, c_out] int8. multiplier/shift have c_out entries.
- * Accumulator: sum over fh*fw*c_in of (x + input_offset) * w with |x + input_offset| <= 255 and
- * |w| <= 128, so |acc| <= 32640 * fh*fw*c_in: fits int32 while fh*fw*c_in < 65,793 (checked at
- * generation time). */
+ * input [n, h, w, c_in] int8; filter [c_out, fh, fw, c_f] int8 (OHWI; filter dims n = c_out,
+ * c = c_f); bias [c_out] int32 or NULL; output [n, oh, ow, c_out] int8. multiplier/shift have c_out
+ * entries (a per-tensor filter scale is broadcast by the generator).
+ * c_f == c_in is the usual convolution; c_f < c_in (c_in = groups * c_f, c_out a multiple of
+ * groups) is a grouped convolution where output channel oc reads input channels
+ * [g * c_f, (g + 1) * c_f) with g = oc / (c_out / groups).
+ * Padding: input pixels outside [0, h) x [0, w) contribute nothing (zero in the real domain).
+ * Strides and dilations >= 1. */
 typedef struct {
     mf_dims input, filter, output;
     int32_t stride_h, stride_w, dilation_h, dilation_w;
@@ -82,7 +93,9 @@ mf_status mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_params *p, const int8
 /* FULLY_CONNECTED int8.
  * input [batches, accum_depth]; weights [output_depth, accum_depth] (one row per output unit);
  * bias [output_depth] or NULL; output [batches, output_depth].
- * multiplier/shift have output_depth entries when per_channel != 0, else one entry. */
+ * multiplier/shift have output_depth entries when per_channel != 0, else one entry.
+ * filter_offset (-weights zero point, in [-127, 128]) is only nonzero for per-tensor weights:
+ * TFLite-Micro's per-channel kernel has no weights offset, and the generator requires 0 there. */
 typedef struct {
     int32_t batches, accum_depth, output_depth;
     int32_t input_offset, filter_offset, output_offset;
@@ -109,9 +122,13 @@ typedef struct {
 mf_status mf_avg_pool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);
 mf_status mf_max_pool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);
 
-/* SOFTMAX int8 -> int8 (output scale 1/256, zero point -128), over the last dimension.
- * input_multiplier/input_left_shift scale (x - max) by beta * input_scale into a Q5.26 value;
- * differences below diff_min (<= 0) contribute nothing and output -128. */
+/* SOFTMAX int8 -> int8 (output scale 1/256, zero point -128), over the last dimension:
+ * input and output are [rows, depth] (all leading dimensions flattened into rows).
+ * input_multiplier (Q0.31, in [2^30, 2^31)) and input_left_shift (in [0, 31]) scale the
+ * difference x - max(row), an integer in [-255, 0], by beta * input_scale * 2^26 into a Q5.26
+ * value; differences below diff_min (<= 0) contribute nothing and output -128. diff_min keeps
+ * |x - max| * 2^input_left_shift <= 31 * 2^26, so the shifted difference fits in int32.
+ * 1 <= depth <= 4095, so the Q12.19 sum of the row's exponentials (each <= 1) stays below 2^31. */
 typedef struct {
     int32_t rows, depth;
     int32_t input_multiplier, input_left_shift, diff_min;
