@@ -19,7 +19,7 @@ from ..errors import McuforgeError, MissingDependencyError
 ProgressHook = Callable[[int], None]
 
 
-class ReferenceError(McuforgeError):
+class ReferenceRunError(McuforgeError):
     """A reference interpreter rejected the model."""
 
 
@@ -32,21 +32,64 @@ def _tflm_module():
     return runtime
 
 
-def tflm_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None) -> np.ndarray:
-    """Runs each row of ``inputs`` (shape [N, *input_shape]) through TFLite-Micro."""
+def _tflm_run_chunk(model: bytes, inputs: np.ndarray) -> np.ndarray:
+    """Runs each row of ``inputs`` (shape [N, *input_shape[1:]]) through TFLite-Micro."""
     runtime = _tflm_module()
     try:
         interp = runtime.Interpreter.from_bytes(model)
     except Exception as exc:  # the package raises RuntimeError with TFLM's log text
-        raise ReferenceError(f"TFLite-Micro rejected the model: {' '.join(str(exc).split())}") from exc
+        raise ReferenceRunError(f"TFLite-Micro rejected the model: {' '.join(str(exc).split())}") from exc
     outputs = []
     for row in inputs:
         interp.set_input(row[None, ...], 0)
         interp.invoke()
         outputs.append(np.array(interp.get_output(0))[0])
-        if on_step:
-            on_step(1)
     return np.stack(outputs)
+
+
+_pool = None  # one long-lived child process, started on first use (spawning costs ~1 s)
+
+
+def _worker_pool():
+    global _pool
+    if _pool is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: the parent may hold TensorFlow or BLAS threads
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _pool
+
+
+def _isolated(worker: Callable[[bytes, np.ndarray], np.ndarray], who: str, model: bytes,
+              inputs: np.ndarray, on_step: ProgressHook | None, chunk: int = 256) -> np.ndarray:
+    """Runs ``worker`` over chunks of ``inputs`` in a child process.
+
+    Both interpreters are native code that can abort or crash on models they do not support (seen:
+    TFLite-Micro on a depthwise conv without a bias input, and in SOFTMAX on rows whose exponent
+    sum overflows). A crash in the child becomes a one-line ReferenceRunError instead of killing
+    mcuforge; the next call starts a new child.
+    """
+    global _pool
+    from concurrent.futures.process import BrokenProcessPool
+
+    parts = []
+    try:
+        for start in range(0, len(inputs), chunk):
+            part = inputs[start:start + chunk]
+            parts.append(_worker_pool().submit(worker, model, part).result())
+            if on_step:
+                on_step(len(part))
+    except BrokenProcessPool as exc:
+        _pool = None
+        raise ReferenceRunError(f"{who} crashed while running the model (a native abort or fault in "
+                                "the interpreter; the model is likely outside what it supports)") from exc
+    return np.concatenate(parts) if parts else np.zeros((0,), dtype=np.int8)
+
+
+def tflm_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None) -> np.ndarray:
+    """TFLite-Micro's outputs [N, *output_shape[1:]] for inputs [N, *input_shape[1:]] (batch 1)."""
+    return _isolated(_tflm_run_chunk, "TFLite-Micro", model, inputs, on_step)
 
 
 def tflm_arena_bytes(model: bytes) -> int:
@@ -57,7 +100,7 @@ def tflm_arena_bytes(model: bytes) -> int:
         interp.print_allocations()
     match = re.search(r"Arena allocation total (\d+) bytes", "".join(out + err))
     if not match:
-        raise ReferenceError("TFLite-Micro did not report its arena size")
+        raise ReferenceRunError("TFLite-Micro did not report its arena size")
     return int(match.group(1))
 
 
@@ -74,15 +117,15 @@ def _litert_interpreter(model: bytes):
                        experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
 
 
-def litert_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None) -> np.ndarray:
-    """Runs each row of ``inputs`` through LiteRT's reference kernels (one inference per row)."""
+def _litert_run_chunk(model: bytes, inputs: np.ndarray) -> np.ndarray:
     try:
-        interp = _litert_interpreter(model)
-        interp.allocate_tensors()
+        with captured_fd(2):  # native INFO lines about delegates
+            interp = _litert_interpreter(model)
+            interp.allocate_tensors()
     except McuforgeError:
         raise
     except Exception as exc:
-        raise ReferenceError(f"LiteRT rejected the model: {' '.join(str(exc).split())}") from exc
+        raise ReferenceRunError(f"LiteRT rejected the model: {' '.join(str(exc).split())}") from exc
     inp = interp.get_input_details()[0]["index"]
     out = interp.get_output_details()[0]["index"]
     outputs = []
@@ -90,6 +133,9 @@ def litert_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | Non
         interp.set_tensor(inp, row[None, ...])
         interp.invoke()
         outputs.append(interp.get_tensor(out)[0].copy())
-        if on_step:
-            on_step(1)
     return np.stack(outputs)
+
+
+def litert_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None) -> np.ndarray:
+    """LiteRT's reference-kernel outputs, one inference per row of ``inputs`` (batch 1)."""
+    return _isolated(_litert_run_chunk, "LiteRT", model, inputs, on_step)
