@@ -7,6 +7,7 @@ folders are built under a temporary sibling name and swapped in at the end.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -14,12 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+_tmp_counter = itertools.count()
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # A name unique to this process and call ("x" mode refuses to reuse one); unlike mkstemp's
+    # 0600 files, the result gets the usual umask permissions, so shared outputs stay readable.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_tmp_counter)}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:

@@ -14,8 +14,10 @@ from contextlib import redirect_stderr, redirect_stdout
 import numpy as np
 
 from .capture import captured_fd
+from .emulate.reference import litert_outputs
 from .fsutil import write_bytes_atomic, write_text_atomic
 from .recipe import Recipe
+from .report import progress_bar
 from .rundir import RunDir
 from .train import FeatureSet, require_tensorflow
 
@@ -53,24 +55,6 @@ def convert_int8(tf, model, representative: np.ndarray) -> bytes:
         return converter.convert()
 
 
-def litert_predict(model: bytes, x_int8: np.ndarray) -> np.ndarray:
-    """int8 scores [N, classes] from LiteRT's default kernels (fast; for accuracy only)."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        from tflite_runtime.interpreter import Interpreter
-    with captured_fd(2):  # "Created TensorFlow Lite XNNPACK delegate" on native stderr
-        interp = Interpreter(model_content=model)
-        interp.allocate_tensors()
-    inp, out = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
-    scores = []
-    for row in x_int8:
-        interp.set_tensor(inp, row[None, ...])
-        interp.invoke()
-        scores.append(interp.get_tensor(out)[0].copy())
-    return np.stack(scores)
-
-
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> np.ndarray:
     """Rows: true class; columns: predicted class."""
     m = np.zeros((n, n), dtype=np.int64)
@@ -99,7 +83,9 @@ def quantize(recipe: Recipe, run: RunDir, *, progress: bool = True) -> dict:
     x_test = features.as_float(features.x_test)
     x_int8 = quantize_input(x_test, inp.quant.scale[0], inp.quant.zero_point[0])
     float_pred = np.argmax(model.predict(x_test, batch_size=256, verbose=0), axis=1)
-    int8_pred = np.argmax(litert_predict(tflite, x_int8), axis=1)
+    with progress_bar(len(x_int8), "int8 accuracy (LiteRT)", progress) as bar:
+        scores = litert_outputs(tflite, x_int8, bar.update, reference_kernels=False)
+    int8_pred = np.argmax(scores.reshape(len(x_int8), -1), axis=1)
     y = features.y_test
     n = len(features.classes)
 

@@ -12,8 +12,6 @@ with the PCM sub-format) are accepted.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import os
 import struct
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
+from ..fsutil import write_bytes_atomic
 
 SAMPLE_RATE = 16000  # Hz; the only rate this project reads
 
@@ -30,9 +29,6 @@ _FORMAT_NAMES = {0x0003: "IEEE float", 0x0006: "A-law", 0x0007: "mu-law", 0x0002
 # The first two bytes of the extensible sub-format GUID carry the format tag; the rest of
 # KSDATAFORMAT_SUBTYPE_PCM is this fixed suffix.
 _GUID_SUFFIX = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
-
-
-_tmp_counter = itertools.count()
 
 
 class WavFileError(DatasetError):
@@ -133,16 +129,4 @@ def write_wav(path: str | os.PathLike, samples_int16: np.ndarray, rate: int = SA
     The bytes go to a temporary file in the same folder, which is then renamed over ``path``: a
     reader never sees a half-written file, and a failure leaves no file behind.
     """
-    path = Path(path)
-    data = encode_wav(samples_int16, rate)
-    # A name unique to this process and call ("x" mode refuses to reuse one); unlike mkstemp's
-    # 0600 files, the result gets the usual umask permissions, so a shared cache stays readable.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_tmp_counter)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_bytes_atomic(Path(path), encode_wav(samples_int16, rate))

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -104,7 +105,7 @@ def tflm_arena_bytes(model: bytes) -> int:
     return int(match.group(1))
 
 
-def _litert_interpreter(model: bytes):
+def _litert_interpreter(model: bytes, reference_kernels: bool):
     try:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
     except ImportError:
@@ -113,14 +114,14 @@ def _litert_interpreter(model: bytes):
         except ImportError as exc:
             raise MissingDependencyError("neither ai-edge-litert nor tflite-runtime is installed: "
                                          "pip install ai-edge-litert") from exc
-    return Interpreter(model_content=model,
-                       experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    resolver = OpResolverType.BUILTIN_REF if reference_kernels else OpResolverType.AUTO
+    return Interpreter(model_content=model, experimental_op_resolver_type=resolver)
 
 
-def _litert_run_chunk(model: bytes, inputs: np.ndarray) -> np.ndarray:
+def _litert_run_chunk(model: bytes, inputs: np.ndarray, reference_kernels: bool) -> np.ndarray:
     try:
         with captured_fd(2):  # native INFO lines about delegates
-            interp = _litert_interpreter(model)
+            interp = _litert_interpreter(model, reference_kernels)
             interp.allocate_tensors()
     except McuforgeError:
         raise
@@ -136,6 +137,10 @@ def _litert_run_chunk(model: bytes, inputs: np.ndarray) -> np.ndarray:
     return np.stack(outputs)
 
 
-def litert_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None) -> np.ndarray:
-    """LiteRT's reference-kernel outputs, one inference per row of ``inputs`` (batch 1)."""
-    return _isolated(_litert_run_chunk, "LiteRT", model, inputs, on_step)
+def litert_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None, *,
+                   reference_kernels: bool = True) -> np.ndarray:
+    """LiteRT's outputs, one inference per row of ``inputs`` (batch 1). ``reference_kernels``
+    selects the reference op resolver (the second opinion); False gives LiteRT's default, fast
+    kernels, which serve for accuracy figures only."""
+    worker = functools.partial(_litert_run_chunk, reference_kernels=reference_kernels)
+    return _isolated(worker, "LiteRT", model, inputs, on_step)
