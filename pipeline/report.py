@@ -49,8 +49,9 @@ def nbytes(n: int) -> str:
     return f"{n:,} B"
 
 
-def progress_bar(total: int, desc: str, enabled: bool = True):
-    """A tqdm bar on stderr; off when ``enabled`` is false, and when stderr is not a terminal."""
+def progress_bar(total: int, desc: str, enabled: bool = True, unit: str = "it"):
+    """The one progress bar of mcuforge: tqdm on stderr; off when ``enabled`` is false, and when
+    stderr is not a terminal (logs and CI stay readable)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, disable=None if enabled else True, leave=False)
+    return tqdm(total=total, desc=desc, unit=unit, disable=None if enabled else True, leave=False)

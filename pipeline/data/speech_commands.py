@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from ..errors import DatasetError
+from ..report import progress_bar
 from .wav import SAMPLE_RATE, WavFileError, read_wav
 
 CLASSES = ("down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes",
@@ -146,7 +146,7 @@ def load_speech_commands(root: str | os.PathLike, *, keywords: tuple[str, ...] =
 
     total = sum(len(p.keyword_files) + len(p.unknown_files) for p in plans.values()) + len(noise_names)
     problems: list[str] = []
-    with tqdm(total=total, desc="reading WAVs", unit="file", disable=None if progress else True) as bar:
+    with progress_bar(total, "reading WAVs", progress, unit="file") as bar:
         noise = _read_noise(root, noise_names, clip_samples, problems, bar)
         splits = {name: _read_split(root, plan, len(keywords), clip_samples, problems, bar)
                   for name, plan in plans.items()}
@@ -308,7 +308,7 @@ def _noise_files(root: Path) -> tuple[str, ...]:
 
 
 def _read_noise(root: Path, names: tuple[str, ...], clip_samples: int, problems: list[str],
-                bar: tqdm) -> dict[str, np.ndarray]:
+                bar) -> dict[str, np.ndarray]:
     noise = {}
     for name in names:
         samples = _read_one(root, name, problems)
@@ -323,7 +323,7 @@ def _read_noise(root: Path, names: tuple[str, ...], clip_samples: int, problems:
 
 
 def _read_split(root: Path, plan: _SplitPlan, n_keywords: int, clip_samples: int,
-                problems: list[str], bar: tqdm) -> Split:
+                problems: list[str], bar) -> Split:
     """One split with its keyword and unknown clips read (padded or cut) and its silence rows
     still zero (their sources are placeholders until ``_fill_silence``). Audio is allocated once,
     at its final size."""

@@ -50,9 +50,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from ..errors import DatasetError, McuforgeError, MissingDependencyError
+from ..report import progress_bar
 from .speech_commands import BACKGROUND_NOISE_DIR, KEYWORDS, TESTING_LIST, UNKNOWN, VALIDATION_LIST
 from .wav import SAMPLE_RATE, encode_wav, write_wav
 
@@ -399,8 +399,7 @@ def _run_lanes(root: Path, specs: list[ClipSpec], progress: bool) -> None:
     try:
         for worker in workers:
             worker.start()
-        with tqdm(total=len(specs), desc="synthesizing clips", unit="clip",
-                  disable=None if progress else True) as bar:
+        with progress_bar(len(specs), "synthesizing clips", progress, unit="clip") as bar:
             while len(finished) < N_LANES:
                 try:
                     kind, lane, payload = messages.get(timeout=0.5)

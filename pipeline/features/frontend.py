@@ -449,8 +449,8 @@ def compute_features(audio: np.ndarray, *, progress: bool = False, chunk_clips: 
     out = np.empty((clips.shape[0], *config.feature_shape), dtype=np.int32)
     starts = range(0, clips.shape[0], max(1, chunk_clips))
     if progress and len(starts) > 1:
-        from tqdm import tqdm
-        bar = tqdm(total=clips.shape[0], desc="features", unit="clip")
+        from ..report import progress_bar
+        bar = progress_bar(clips.shape[0], "features", unit="clip")
     else:
         bar = None
     try:
