@@ -102,3 +102,29 @@ def test_train_missing_or_empty_dataset(tmp_path, capsys, make):
 def test_quantize_without_training(tmp_path, capsys):
     code, _, err = run_cli(capsys, "quantize", str(tmp_path / "run"))
     assert_one_line_error(code, err, "recipe.yaml", "mcuforge train")
+
+
+def _one_op_model(opcode: str, dtype: str) -> bytes:
+    from tflite_builder import ModelBuilder
+    from pipeline.tflite.graph import SoftmaxOptions
+
+    b = ModelBuilder()
+    quant = {"scale": 0.1, "zero_point": 0} if dtype == "int8" else {}
+    x = b.add_tensor((1, 8), dtype, name="x", **quant)
+    y = b.add_tensor((1, 8), dtype, name="y", **quant)
+    b.inputs.append(x)
+    b.outputs.append(y)
+    b.add_operator(opcode, [x], [y], SoftmaxOptions(1.0) if opcode == "SOFTMAX" else None)
+    return b.build()
+
+
+@pytest.mark.parametrize("opcode, dtype, fragments", [
+    ("SOFTMAX", "float32", ["input tensor 'x' is float32", "int8"]),
+    ("TANH", "int8", ["unsupported op TANH (op 0)", "supported: "]),
+])
+def test_compile_rejects_float_and_unsupported_ops(tmp_path, capsys, opcode, dtype, fragments):
+    model = tmp_path / "m.tflite"
+    model.write_bytes(_one_op_model(opcode, dtype))
+    code, _, err = run_cli(capsys, "compile", str(model), "--out", str(tmp_path / "c"))
+    assert_one_line_error(code, err, "m.tflite", *fragments)
+    assert not (tmp_path / "c").exists()

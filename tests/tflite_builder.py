@@ -32,7 +32,7 @@ from pipeline.tflite.graph import (Activation, Conv2DOptions, DepthwiseConv2DOpt
 # BuiltinOperator values (schema enum BuiltinOperator)
 OPCODES = {
     "AVERAGE_POOL_2D": 1, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4, "FULLY_CONNECTED": 9,
-    "MAX_POOL_2D": 17, "RESHAPE": 22, "SOFTMAX": 25,
+    "LOGISTIC": 14, "MAX_POOL_2D": 17, "RESHAPE": 22, "SOFTMAX": 25, "TANH": 28,
 }
 # BuiltinOptions union member indices (0 is NONE)
 _OPTIONS_TYPE = {
