@@ -25,19 +25,21 @@ from typing import Sequence
 import flatbuffers
 import numpy as np
 
-from pipeline.tflite.graph import (Activation, Conv2DOptions, DepthwiseConv2DOptions,
-                                   FullyConnectedOptions, Padding, Pool2DOptions, ReshapeOptions,
-                                   SoftmaxOptions)
+from pipeline.tflite.graph import (Activation, AddOptions, ConcatenationOptions, Conv2DOptions,
+                                   DepthwiseConv2DOptions, FullyConnectedOptions, Padding,
+                                   Pool2DOptions, ReducerOptions, ReshapeOptions, SoftmaxOptions)
 
 # BuiltinOperator values (schema enum BuiltinOperator)
 OPCODES = {
-    "AVERAGE_POOL_2D": 1, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4, "FULLY_CONNECTED": 9,
-    "LOGISTIC": 14, "MAX_POOL_2D": 17, "RESHAPE": 22, "SOFTMAX": 25, "TANH": 28,
+    "ADD": 0, "AVERAGE_POOL_2D": 1, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4,
+    "FULLY_CONNECTED": 9, "LOGISTIC": 14, "MAX_POOL_2D": 17, "RESHAPE": 22, "SOFTMAX": 25,
+    "TANH": 28, "PAD": 34, "MEAN": 40, "PADV2": 60,
 }
 # BuiltinOptions union member indices (0 is NONE)
 _OPTIONS_TYPE = {
     Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8,
-    SoftmaxOptions: 9, ReshapeOptions: 17,
+    SoftmaxOptions: 9, ConcatenationOptions: 10, AddOptions: 11, ReshapeOptions: 17,
+    ReducerOptions: 27,
 }
 # TensorType values
 TENSOR_TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9}
@@ -280,6 +282,19 @@ def _write_options(b: flatbuffers.Builder, o) -> int:
         b.StartObject(1)
         b.PrependUOffsetTRelativeSlot(0, shape_vec, 0)
         return b.EndObject()
+    if isinstance(o, ConcatenationOptions):
+        b.StartObject(2)
+        b.PrependInt32Slot(0, o.axis, 0)
+        b.PrependInt8Slot(1, o.activation.value, 0)
+        return b.EndObject()
+    if isinstance(o, AddOptions):
+        b.StartObject(2)
+        b.PrependInt8Slot(0, o.activation.value, 0)
+        return b.EndObject()
+    if isinstance(o, ReducerOptions):
+        b.StartObject(1)
+        b.PrependBoolSlot(0, bool(o.keep_dims), False)
+        return b.EndObject()
     raise TypeError(f"no writer for options {type(o).__name__}")
 
 
@@ -416,8 +431,44 @@ def reshape_model(input_shape, output_shape, q: tuple[float, int],
     return b.build()
 
 
+def pad_model(input_shape, paddings, q: tuple[float, int],
+              constant: tuple[int, tuple[float, int]] | None = None,
+              output_q: tuple[float, int] | None = None) -> bytes:
+    """PAD (or PADV2 when ``constant`` = (int8 value, its (scale, zero point)) is given):
+    ``paddings`` [[before, after], ...] per dimension, written as a constant int32 [rank, 2]."""
+    pads = np.asarray(paddings, dtype=np.int32).reshape(len(input_shape), 2)
+    output_shape = tuple(int(d + p[0] + p[1]) for d, p in zip(input_shape, pads))
+    b = ModelBuilder()
+    x = b.add_input(input_shape, *q)
+    inputs = [x, b.add_const(pads, name="paddings")]
+    if constant is not None:
+        value, (c_scale, c_zp) = constant
+        inputs.append(b.add_const(np.array([value], dtype=np.int8).reshape(()), scale=c_scale,
+                                  zero_point=c_zp, name="constant_values"))
+    y = b.add_output(output_shape, *(output_q or q))
+    b.add_operator("PADV2" if constant is not None else "PAD", inputs, (y,))
+    return b.build()
+
+
+def mean_model(input_shape, axes: Sequence[int], input_q: tuple[float, int],
+               output_q: tuple[float, int], keep_dims: bool = True) -> bytes:
+    """MEAN over ``axes`` (a constant int32 vector, negative values allowed, as written)."""
+    rank = len(input_shape)
+    resolved = {a % rank for a in axes}
+    if keep_dims:
+        output_shape = tuple(1 if d in resolved else e for d, e in enumerate(input_shape))
+    else:
+        output_shape = tuple(e for d, e in enumerate(input_shape) if d not in resolved)
+    b = ModelBuilder()
+    x = b.add_input(input_shape, *input_q)
+    axis = b.add_const(np.array(list(axes), dtype=np.int32), name="axis")
+    y = b.add_output(output_shape, *output_q)
+    b.add_operator("MEAN", (x, axis), (y,), ReducerOptions(keep_dims=keep_dims))
+    return b.build()
+
+
 __all__ = [
     "ModelBuilder", "conv_output_size", "conv2d_model", "depthwise_conv2d_model",
-    "fully_connected_model", "pool2d_model", "softmax_model", "reshape_model", "Activation",
-    "Padding",
+    "fully_connected_model", "pool2d_model", "softmax_model", "reshape_model", "pad_model",
+    "mean_model", "Activation", "Padding",
 ]

@@ -143,6 +143,100 @@ typedef struct {
 
 mf_status mf_copy_s8(const mf_copy_params *p, const int8_t *input, int8_t *output);
 
+/* ---- element-wise, data movement and reduction ops ----
+ * These ops take tensors of up to MF_MAX_DIMS dimensions. The generator first merges
+ * neighbouring dimensions that the op treats alike (e.g. the H, W and C of a same-shape ADD
+ * become one dimension, the H and W of a global mean become one) and drops dimensions of
+ * extent 1, so the kernels see the fewest dimensions that describe the operation; extents and
+ * strides are in elements (bytes, for int8), row-major, the last dimension innermost. */
+#define MF_MAX_DIMS 6
+
+/* ADD int8, with TFLite's two-input rescaling (left_shift = 20):
+ *   a_i = ((x_i + input_i_offset) * 2^left_shift) requantized by (input_i_multiplier,
+ *         input_i_shift), i = 1, 2   (each a_i is x_i's real value in units of
+ *                                     2 * max(scale_1, scale_2) / 2^left_shift)
+ *   y   = clamp((a_1 + a_2) requantized by (output_multiplier, output_shift) + output_offset,
+ *               act_min, act_max)
+ * Requantization as in the file comment; here every shift is <= 0 (multipliers below one).
+ * Shapes: output [output_dims] (rank 1..MF_MAX_DIMS, contiguous); input i is read at
+ * sum_d index_d * input_i_strides[d], a stride of 0 repeating (broadcasting) that input
+ * along dimension d. Broadcasting follows numpy's rules, the generator computes the strides.
+ * Ranges: input offsets in [-127, 128]; left_shift in [0, 20]; the shifted values are
+ * |x + offset| * 2^20 <= 255 * 2^20 < 2^28, each a_i is at most that (multipliers < 1), so
+ * a_1 + a_2 < 2^29 and nothing can overflow. input and output may be the same buffer only
+ * when they have the same shape (the generator never does that). */
+typedef struct {
+    int32_t rank;
+    int32_t output_dims[MF_MAX_DIMS];
+    int32_t input1_strides[MF_MAX_DIMS];
+    int32_t input2_strides[MF_MAX_DIMS];
+    int32_t input1_offset, input2_offset;
+    int32_t left_shift;
+    int32_t input1_multiplier, input1_shift;
+    int32_t input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+    int32_t output_offset;
+    int32_t act_min, act_max;
+} mf_add_params;
+
+mf_status mf_add_s8(const mf_add_params *p, const int8_t *input1, const int8_t *input2,
+                    int8_t *output);
+
+/* PAD and PADV2 int8 (constant padding; input and output share scale and zero point, values
+ * are copied as they are).
+ * input [input_dims] (rank 1..MF_MAX_DIMS); output dimension d has
+ * pad_before[d] + input_dims[d] + pad_after[d] values (paddings >= 0). Every output value
+ * outside the copied input block is pad_value (in [-128, 127]): the output zero point for PAD
+ * (a real 0), the quantized constant for PADV2. */
+typedef struct {
+    int32_t rank;
+    int32_t input_dims[MF_MAX_DIMS];
+    int32_t pad_before[MF_MAX_DIMS];
+    int32_t pad_after[MF_MAX_DIMS];
+    int32_t pad_value;
+} mf_pad_params;
+
+mf_status mf_pad_s8(const mf_pad_params *p, const int8_t *input, int8_t *output);
+
+/* MEAN int8 over any set of axes (e.g. H and W: global average pooling).
+ * input [input_dims] (rank 1..MF_MAX_DIMS); dimensions with reduced[d] != 0 are averaged over,
+ * the others are kept, in order, as the output (keep_dims only changes the output's shape, not
+ * its layout). count = product of the reduced extents, the number of values per mean.
+ * Per output: y = clamp((sum + sum_offset) requantized by (multiplier, shift) + output_offset,
+ *                       -128, 127)
+ * with sum the int32 sum of the count input values and sum_offset = -input_zero_point * count;
+ * multiplier/shift fold input_scale / output_scale and 1 / count (as TFLite-Micro does:
+ * the multiplier need not be normalised to [2^30, 2^31) here, shift in [-31, 30]).
+ * The generator keeps count <= 2^23, so |sum + sum_offset| <= 255 * count < 2^31. */
+typedef struct {
+    int32_t rank;
+    int32_t input_dims[MF_MAX_DIMS];
+    int32_t reduced[MF_MAX_DIMS];
+    int32_t count;
+    int32_t sum_offset;
+    int32_t multiplier, shift;
+    int32_t output_offset;
+} mf_mean_params;
+
+mf_status mf_mean_s8(const mf_mean_params *p, const int8_t *input, int8_t *output);
+
+/* CONCATENATION int8 along one axis; every input shares the output's scale and zero point
+ * (TFLite-Micro accepts nothing else for int8), so values are copied as they are.
+ * Called as mf_concatenation_s8(&params, input_0, ..., input_{num_inputs-1}, output): the
+ * num_inputs input pointers (const int8_t *) then the output pointer (int8_t *).
+ * With outer = product of the extents before the axis, the output is outer blocks, each the
+ * concatenation of input i's next input_sizes[i] values (its extent along the axis times the
+ * product of the extents after it), i = 0 .. num_inputs - 1. */
+#define MF_CONCATENATION_MAX_INPUTS 10
+
+typedef struct {
+    int32_t num_inputs;            /* 1 .. MF_CONCATENATION_MAX_INPUTS */
+    int32_t outer;
+    int32_t input_sizes[MF_CONCATENATION_MAX_INPUTS];
+} mf_concatenation_params;
+
+mf_status mf_concatenation_s8(const mf_concatenation_params *p, ...);
+
 #ifdef __cplusplus
 }
 #endif

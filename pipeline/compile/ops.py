@@ -16,8 +16,9 @@ from typing import Callable, NoReturn
 import numpy as np
 
 from ..errors import ModelFileError, UnsupportedModelError
-from ..tflite.graph import (Conv2DOptions, DepthwiseConv2DOptions, DType, FullyConnectedOptions,
-                            Graph, Operator, Padding, Pool2DOptions, SoftmaxOptions, Tensor)
+from ..tflite.graph import (Activation, AddOptions, ConcatenationOptions, Conv2DOptions,
+                            DepthwiseConv2DOptions, DType, FullyConnectedOptions, Graph, Operator,
+                            Padding, Pool2DOptions, ReducerOptions, SoftmaxOptions, Tensor)
 from . import quant
 from .program import ConstArray, KernelCall
 
@@ -25,6 +26,10 @@ Lowering = Callable[[Graph, Operator], KernelCall]
 
 SOFTMAX_MAX_DEPTH = 4095      # keeps the kernel's Q12.19 sum of exponentials below 2^31
 POOL_SCALE_TOLERANCE = 1e-6   # TFLite-Micro's check that pooling input and output scales agree
+MAX_DIMS = 6                  # MF_MAX_DIMS: dimensions an element-wise/movement kernel takes
+PAD_MAX_INPUT_DIMS = 5        # TFLite-Micro's PAD handles inputs of at most 5 dimensions
+MEAN_MAX_COUNT = 2**23        # values per mean: keeps 255 * count below 2^31
+CONCATENATION_MAX_INPUTS = 10 # MF_CONCATENATION_MAX_INPUTS, also TFLite-Micro's limit
 
 
 class _Op:
@@ -483,12 +488,293 @@ def lower_reshape(graph: Graph, op: Operator) -> KernelCall:
     )
 
 
+# ---- shape helpers for the element-wise, movement and reduction ops ----
+
+def _row_major_strides(shape: tuple[int, ...]) -> list[int]:
+    strides, acc = [], 1
+    for d in reversed(shape):
+        strides.append(acc)
+        acc *= d
+    return strides[::-1]
+
+
+def _merge_dims(dims: list[int], strides: list[list[int]]) -> tuple[list[int], list[list[int]]]:
+    """Drops extent-1 dimensions and merges each dimension into the one before it wherever every
+    operand walks the pair as one run (outer stride == inner stride * inner extent; two zero
+    strides qualify too). ``strides`` has one list per operand. Returns at least one dimension."""
+    keep = [d for d in range(len(dims)) if dims[d] != 1]
+    out_dims: list[int] = []
+    out_strides: list[list[int]] = [[] for _ in strides]
+    for d in keep:
+        if out_dims and all(s_out[-1] == s[d] * dims[d] for s_out, s in zip(out_strides, strides)):
+            out_dims[-1] *= dims[d]
+            for s_out, s in zip(out_strides, strides):
+                s_out[-1] = s[d]
+        else:
+            out_dims.append(dims[d])
+            for s_out, s in zip(out_strides, strides):
+                s_out.append(s[d])
+    if not out_dims:
+        return [1], [[1] for _ in strides]
+    return out_dims, out_strides
+
+
+def _array(values) -> str:
+    return "{" + ", ".join(str(int(v)) for v in values) + "}"
+
+
+def _int32_constant(o: _Op, k: int, role: str) -> np.ndarray:
+    t = o.input(k, role)
+    if not t.is_constant:
+        o.unsupported(f"{role} tensor '{t.name}' is computed at run time; it must be a constant")
+    if t.dtype is not DType.INT32:
+        o.unsupported(f"{role} tensor '{t.name}' is {t.dtype.name.lower()}; TFLite-Micro reads "
+                      f"it as int32")
+    return np.asarray(t.data, dtype=np.int64).reshape(-1)
+
+
+def _same_quantization(a: tuple[float, int], b: tuple[float, int]) -> bool:
+    """Scale (float32 values, compared exactly as TFLite-Micro does in double) and zero point."""
+    return float(np.float32(a[0])) == float(np.float32(b[0])) and a[1] == b[1]
+
+
+# ---- ADD ----
+
+def lower_add(graph: Graph, op: Operator) -> KernelCall:
+    o = _Op(graph, op)
+    options = op.options if op.options is not None else AddOptions()
+    if not isinstance(options, AddOptions):
+        o.bad_file("has options that are not AddOptions")
+    if len(op.inputs) != 2:
+        o.bad_file(f"has {len(op.inputs)} inputs; ADD takes 2")
+    in1, in2 = o.input(0, "input 1"), o.input(1, "input 2")
+    out = o.output()
+    s1, zp1 = o.activation(in1, "input 1")
+    s2, zp2 = o.activation(in2, "input 2")
+    so, zpo = o.activation(out, "output")
+    try:
+        shape = tuple(int(d) for d in np.broadcast_shapes(in1.shape, in2.shape))
+    except ValueError:
+        o.bad_file(f"input shapes {list(in1.shape)} and {list(in2.shape)} do not broadcast")
+    if shape != tuple(out.shape):
+        o.bad_file(f"output tensor '{out.name}' has shape {list(out.shape)}, but broadcasting "
+                   f"{list(in1.shape)} with {list(in2.shape)} gives {list(shape)}")
+    if len(shape) > MAX_DIMS:
+        o.unsupported(f"{len(shape)}-dimensional tensors; at most {MAX_DIMS} are supported")
+
+    def broadcast_strides(t: Tensor) -> list[int]:
+        ext = (1,) * (len(shape) - len(t.shape)) + tuple(t.shape)
+        natural = _row_major_strides(ext)
+        return [0 if e == 1 and d != 1 else s for e, d, s in zip(ext, shape, natural)]
+
+    dims, (st1, st2) = _merge_dims(list(shape), [broadcast_strides(in1), broadcast_strides(in2)])
+    try:
+        r = quant.add_rescale(s1, s2, so)
+    except quant.QuantError as err:
+        o.unsupported(str(err))
+    act = o.activation_range(options.activation, so, zpo)
+    params = [
+        ("rank", str(len(dims))), ("output_dims", _array(dims)),
+        ("input1_strides", _array(st1)), ("input2_strides", _array(st2)),
+        ("input1_offset", str(-zp1)), ("input2_offset", str(-zp2)),
+        ("left_shift", str(r.left_shift)),
+        ("input1_multiplier", str(r.input1_multiplier)), ("input1_shift", str(r.input1_shift)),
+        ("input2_multiplier", str(r.input2_multiplier)), ("input2_shift", str(r.input2_shift)),
+        ("output_multiplier", str(r.output_multiplier)), ("output_shift", str(r.output_shift)),
+        ("output_offset", str(zpo)),
+        ("act_min", str(act[0])), ("act_max", str(act[1])),
+    ]
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="mf_add_s8", params_type="mf_add_params",
+        params=tuple(params), inputs=(in1.index, in2.index), outputs=(out.index,),
+        constants=(), macs=0,
+    )
+
+
+# ---- PAD / PADV2 ----
+
+def lower_pad(graph: Graph, op: Operator) -> KernelCall:
+    o = _Op(graph, op)
+    v2 = op.opcode == "PADV2"
+    if len(op.inputs) not in ((2, 3) if v2 else (2,)):
+        o.bad_file(f"has {len(op.inputs)} inputs")
+    inp = o.input(0, "input")
+    out = o.output()
+    o.activation(inp, "input")
+    out_q = o.activation(out, "output")
+    rank = len(inp.shape)
+    if rank > PAD_MAX_INPUT_DIMS:
+        o.unsupported(f"{rank}-dimensional input; TFLite-Micro pads at most "
+                      f"{PAD_MAX_INPUT_DIMS} dimensions")
+    paddings = _int32_constant(o, 1, "paddings")
+    if paddings.size != 2 * len(out.shape) or len(out.shape) != rank:
+        o.bad_file(f"paddings have {paddings.size} values for a {rank}-dimensional input and a "
+                   f"{len(out.shape)}-dimensional output")
+    before, after = paddings[0::2].tolist(), paddings[1::2].tolist()
+    if min(before + after) < 0:
+        o.unsupported(f"negative paddings {paddings.reshape(-1, 2).tolist()} (cropping)")
+    expected = tuple(int(i + b + a) for i, b, a in zip(inp.shape, before, after))
+    o.expect_shape(out, expected, f"padding {list(inp.shape)} by {paddings.reshape(-1, 2).tolist()}")
+    # Input values are copied as they are (TFLite-Micro does not compare the input's and the
+    # output's quantization; the converter always makes them equal).
+    pad_value = out_q[1]
+    constant = o.input(2, "constant value", optional=True) if v2 else None
+    if constant is not None:
+        if not constant.is_constant or constant.dtype is not DType.INT8:
+            o.unsupported(f"constant value tensor '{constant.name}' must be a constant int8")
+        if constant.num_elements != 1:
+            o.bad_file(f"constant value tensor '{constant.name}' has {constant.num_elements} "
+                       f"values; expected one")
+        cq = constant.quant
+        if cq is None or cq.per_channel or not _same_quantization(
+                (cq.scale[0], cq.zero_point[0]), out_q):
+            o.unsupported(f"constant value tensor '{constant.name}' is not quantized like the "
+                          f"output (TFLite-Micro requires the same scale and zero point)")
+        pad_value = int(np.asarray(constant.data).reshape(-1)[0])
+
+    # merge an outer dimension into the next one when the next one is not padded
+    dims: list[list[int]] = []          # [extent, before, after], outermost first
+    for extent, b, a in zip(inp.shape, before, after):
+        if extent == 1 and b == 0 and a == 0:
+            continue
+        if dims and b == 0 and a == 0:
+            prev = dims[-1]
+            dims[-1] = [prev[0] * extent, prev[1] * extent, prev[2] * extent]
+        else:
+            dims.append([int(extent), int(b), int(a)])
+    if not dims:
+        dims = [[1, 0, 0]]
+    params = [
+        ("rank", str(len(dims))), ("input_dims", _array(d[0] for d in dims)),
+        ("pad_before", _array(d[1] for d in dims)), ("pad_after", _array(d[2] for d in dims)),
+        ("pad_value", str(pad_value)),
+    ]
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="mf_pad_s8", params_type="mf_pad_params",
+        params=tuple(params), inputs=(inp.index,), outputs=(out.index,), constants=(), macs=0,
+    )
+
+
+# ---- MEAN ----
+
+def lower_mean(graph: Graph, op: Operator) -> KernelCall:
+    o = _Op(graph, op)
+    options = op.options if op.options is not None else ReducerOptions()
+    if not isinstance(options, ReducerOptions):
+        o.bad_file("has options that are not ReducerOptions")
+    if len(op.inputs) != 2:
+        o.bad_file(f"has {len(op.inputs)} inputs; MEAN takes an input and the axes")
+    inp = o.input(0, "input")
+    out = o.output()
+    in_scale, in_zp = o.activation(inp, "input")
+    out_scale, out_zp = o.activation(out, "output")
+    rank = len(inp.shape)
+    if rank > MAX_DIMS:
+        o.unsupported(f"{rank}-dimensional input; at most {MAX_DIMS} are supported")
+    axes = set()
+    for a in _int32_constant(o, 1, "axis").tolist():
+        if not -rank <= a < rank:
+            o.bad_file(f"axis {a} is out of range for a {rank}-dimensional input")
+        axes.add(a % rank)
+    if options.keep_dims:
+        expected = tuple(1 if d in axes else e for d, e in enumerate(inp.shape))
+    else:
+        expected = tuple(e for d, e in enumerate(inp.shape) if d not in axes)
+    o.expect_shape(out, expected, f"the mean over axes {sorted(axes)} of {list(inp.shape)} "
+                                  f"(keep_dims={options.keep_dims})")
+    count = 1
+    for d in axes:
+        count *= inp.shape[d]
+    if count > MEAN_MAX_COUNT:
+        o.unsupported(f"mean over {count:,} values; at most {MEAN_MAX_COUNT:,} are supported")
+    try:
+        multiplier, shift = quant.mean_multiplier(in_scale, out_scale, count)
+    except quant.QuantError as err:
+        o.unsupported(str(err))
+
+    # drop extent-1 dimensions, merge neighbours that are both reduced or both kept
+    dims: list[list[int]] = []          # [extent, reduced]
+    for d, extent in enumerate(inp.shape):
+        if extent == 1:
+            continue
+        flag = 1 if d in axes else 0
+        if dims and dims[-1][1] == flag:
+            dims[-1][0] *= extent
+        else:
+            dims.append([int(extent), flag])
+    if not dims:
+        dims = [[1, 0]]
+    params = [
+        ("rank", str(len(dims))), ("input_dims", _array(d[0] for d in dims)),
+        ("reduced", _array(d[1] for d in dims)), ("count", str(count)),
+        ("sum_offset", str(-in_zp * count)),
+        ("multiplier", str(multiplier)), ("shift", str(shift)),
+        ("output_offset", str(out_zp)),
+    ]
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="mf_mean_s8", params_type="mf_mean_params",
+        params=tuple(params), inputs=(inp.index,), outputs=(out.index,), constants=(), macs=0,
+    )
+
+
+# ---- CONCATENATION ----
+
+def lower_concatenation(graph: Graph, op: Operator) -> KernelCall:
+    o = _Op(graph, op)
+    options = op.options
+    if not isinstance(options, ConcatenationOptions):
+        o.bad_file("has no ConcatenationOptions")
+    out = o.output()
+    out_q = o.activation(out, "output")
+    rank = len(out.shape)
+    if not 1 <= len(op.inputs) <= CONCATENATION_MAX_INPUTS:
+        o.unsupported(f"{len(op.inputs)} inputs; at most {CONCATENATION_MAX_INPUTS} are supported")
+    if options.activation is not Activation.NONE:
+        o.unsupported(f"fused activation {options.activation.name} (TFLite-Micro accepts none)")
+    if rank > MAX_DIMS:
+        o.unsupported(f"{rank}-dimensional tensors; at most {MAX_DIMS} are supported")
+    axis = options.axis + rank if options.axis < 0 else options.axis
+    if not 0 <= axis < rank:
+        o.bad_file(f"axis {options.axis} is out of range for a {rank}-dimensional output")
+    inputs = [o.input(k, f"input {k}") for k in range(len(op.inputs))]
+    total = 0
+    for k, t in enumerate(inputs):
+        q = o.activation(t, f"input {k}", rank=rank)
+        if not _same_quantization(q, out_q):
+            o.unsupported(f"input {k} '{t.name}' (scale {q[0]:.6g}, zero point {q[1]}) and the "
+                          f"output (scale {out_q[0]:.6g}, zero point {out_q[1]}) are quantized "
+                          f"differently; TFLite-Micro's int8 concatenation does not requantize")
+        if any(t.shape[d] != out.shape[d] for d in range(rank) if d != axis):
+            o.bad_file(f"input {k} '{t.name}' has shape {list(t.shape)}, which does not match "
+                       f"the output {list(out.shape)} outside axis {axis}")
+        total += t.shape[axis]
+    if total != out.shape[axis]:
+        o.bad_file(f"inputs add up to {total} along axis {axis}, the output has "
+                   f"{out.shape[axis]}")
+    outer = int(np.prod(out.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(out.shape[axis + 1:], dtype=np.int64))
+    params = [
+        ("num_inputs", str(len(inputs))), ("outer", str(outer)),
+        ("input_sizes", _array(t.shape[axis] * inner for t in inputs)),
+    ]
+    return KernelCall(
+        op_index=op.index, opcode=op.opcode, function="mf_concatenation_s8",
+        params_type="mf_concatenation_params", params=tuple(params),
+        inputs=tuple(t.index for t in inputs), outputs=(out.index,), constants=(), macs=0,
+    )
+
+
 LOWERINGS: dict[str, Lowering] = {
+    "ADD": lower_add,
     "AVERAGE_POOL_2D": lower_average_pool2d,
+    "CONCATENATION": lower_concatenation,
     "CONV_2D": lower_conv2d,
     "DEPTHWISE_CONV_2D": lower_depthwise_conv2d,
     "FULLY_CONNECTED": lower_fully_connected,
     "MAX_POOL_2D": lower_max_pool2d,
+    "MEAN": lower_mean,
+    "PAD": lower_pad,
+    "PADV2": lower_pad,
     "RESHAPE": lower_reshape,
     "SOFTMAX": lower_softmax,
 }

@@ -20,6 +20,7 @@ rest is float64 like the C++ ``double`` arithmetic it mirrors.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -213,3 +214,69 @@ def accumulator_bound(weights_abs_sum: np.ndarray, input_zero_point: int,
     if bias is not None:
         total = total + np.abs(bias.astype(np.int64))
     return int(total.max()) if total.size else 0
+
+
+# ---- ADD ----
+
+# int8 ADD scales both inputs up by 2^20 before rescaling them (TFLite's left_shift for int8),
+# so that the rounding of each rescaled input is far below one output step.
+ADD_INT8_LEFT_SHIFT = 20
+
+
+def multiplier_below_one(real: float, what: str) -> tuple[int, int]:
+    """QuantizeMultiplierSmallerThanOneExp: (multiplier, shift) for 0 < real < 1 with shift <= 0;
+    anything else (a ratio that rounds up to 1 included) is a QuantError."""
+    if not 0.0 < real < 1.0:
+        raise QuantError(f"{what} {real:.6g} must lie strictly between 0 and 1")
+    multiplier, shift = quantize_multiplier(real)
+    if shift > 0:
+        raise QuantError(f"{what} {real:.6g} rounds up to 1 in fixed point")
+    return multiplier, shift
+
+
+@dataclass(frozen=True)
+class AddRescale:
+    """The fixed-point constants of an int8 ADD (CalculateOpDataAdd in TFLite-Micro)."""
+
+    left_shift: int
+    input1_multiplier: int
+    input1_shift: int
+    input2_multiplier: int
+    input2_shift: int
+    output_multiplier: int
+    output_shift: int
+
+
+def add_rescale(input1_scale: float, input2_scale: float, output_scale: float) -> AddRescale:
+    """Both inputs are brought to the scale 2 * max(scale_1, scale_2) / 2^20 (multipliers
+    scale_i / (2 * max) <= 1/2), then the sum to the output scale (multiplier
+    2 * max / (2^20 * output_scale), which must be below 1: an output scale more than 2^19
+    times finer than the inputs' is rejected, as TFLite-Micro rejects it). All in double, from
+    the float32 scales, as TFLite-Micro computes them."""
+    twice_max = 2.0 * max(input1_scale, input2_scale)
+    m1, s1 = multiplier_below_one(input1_scale / twice_max, "input 1 rescale")
+    m2, s2 = multiplier_below_one(input2_scale / twice_max, "input 2 rescale")
+    mo, so = multiplier_below_one(
+        twice_max / (float(1 << ADD_INT8_LEFT_SHIFT) * output_scale),
+        "output rescale 2 * max(input scales) / (2^20 * output scale)")
+    return AddRescale(ADD_INT8_LEFT_SHIFT, m1, s1, m2, s2, mo, so)
+
+
+# ---- MEAN ----
+
+def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
+    """(multiplier, shift) that requantize the sum of ``count`` values (zero point removed) to
+    the mean in the output scale, as TFLite-Micro's QuantizedMeanOrSum folds 1 / count in:
+    with (m, s) = QuantizeMultiplier(input_scale / output_scale) and k = floor(log2(count)),
+    limited to 32 and to 31 + s, the multiplier is floor(m * 2^k / count) (in (m/2, m]; not
+    normalised) and the shift s - k (>= -31)."""
+    if count < 1:
+        raise QuantError(f"mean over {count} values")
+    multiplier, shift = quantize_multiplier(input_scale / output_scale)
+    k = min(count.bit_length() - 1, 32, 31 + shift)
+    multiplier = (multiplier << k) // count
+    shift -= k
+    if shift > 30:
+        raise QuantError(f"input / output scale ratio {input_scale / output_scale:.6g} is too "
+                         f"large for a 32-bit requantization")
+    return multiplier, shift
