@@ -6,6 +6,7 @@ next to the ``pipeline`` package.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -14,3 +15,8 @@ FIRMWARE_DIR = PROJECT_ROOT / "firmware"
 KERNELS_DIR = FIRMWARE_DIR / "kernels"
 INCLUDE_DIR = FIRMWARE_DIR / "include"
 MODELS_DIR = PROJECT_ROOT / "models"
+
+
+def cache_dir() -> Path:
+    """Where mcuforge keeps what it can rebuild: $MCUFORGE_CACHE, else ~/.cache/mcuforge."""
+    return Path(os.environ.get("MCUFORGE_CACHE") or Path.home() / ".cache" / "mcuforge")

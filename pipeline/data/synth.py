@@ -53,6 +53,7 @@ import numpy as np
 
 from ..errors import DatasetError, McuforgeError, MissingDependencyError
 from ..report import progress_bar
+from ..resources import cache_dir
 from .speech_commands import BACKGROUND_NOISE_DIR, KEYWORDS, TESTING_LIST, UNKNOWN, VALIDATION_LIST
 from .wav import SAMPLE_RATE, encode_wav, write_wav
 
@@ -139,8 +140,7 @@ class VoiceSplit:
 def default_synth_dir(clips_per_class: int, seed: int) -> Path:
     """Where the synthetic set for these parameters is cached: ``$MCUFORGE_CACHE`` (or
     ``~/.cache/mcuforge``) / ``synth-kws-v<generator version>-<clips>pc-seed<seed>``."""
-    base = os.environ.get("MCUFORGE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "mcuforge")
-    return Path(base) / f"synth-kws-v{GENERATOR_VERSION}-{clips_per_class}pc-seed{seed}"
+    return cache_dir() / f"synth-kws-v{GENERATOR_VERSION}-{clips_per_class}pc-seed{seed}"
 
 
 def synthesize_speech_commands(out_dir: str | os.PathLike, *, clips_per_class: int = 1500,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import BuildError, EmulationError, ToolMissingError
-from ..resources import TEMPLATES_DIR
+from ..resources import TEMPLATES_DIR, cache_dir
 from .generated import GeneratedModel
 
 HOST_CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
@@ -33,20 +34,47 @@ def _render_driver(model: GeneratedModel, path: Path) -> None:
     path.write_text(env.get_template("host_main.c.j2").render(version=__version__, p=model))
 
 
+def _compile(cmd: list[str], what: str) -> None:
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        lines = [ln for ln in result.stderr.splitlines() if "error" in ln] or result.stderr.splitlines()
+        first = lines[0] if lines else f"exit code {result.returncode}"
+        raise BuildError(f"host build of {what} failed: {first}")
+
+
+def _kernel_objects(cc: str, folder: Path) -> list[Path]:
+    """Objects of the kernels (the same for every model), cached by content.
+
+    The key covers the compiler, the flags, the kernel source and every header the kernels can
+    include (the folder's and kernels/ headers), so a stale object is never reused.
+    """
+    cache = cache_dir() / "host-objects"
+    cache.mkdir(parents=True, exist_ok=True)
+    headers = b"".join(h.read_bytes() for h in sorted([*folder.glob("*.h"), *(folder / "kernels").glob("*.h")]))
+    compiler = subprocess.run([cc, "--version"], capture_output=True).stdout
+    objects = []
+    for source in sorted((folder / "kernels").glob("*.c")):
+        key = hashlib.sha256(b"\0".join([compiler, " ".join(HOST_CFLAGS).encode(), source.read_bytes(),
+                                          headers])).hexdigest()[:24]
+        obj = cache / f"{source.stem}-{key}.o"
+        if not obj.exists():
+            tmp = obj.with_name(f".{obj.name}.{os.getpid()}.tmp")
+            _compile([cc, *HOST_CFLAGS, "-I", str(folder), "-c", str(source), "-o", str(tmp)], str(folder))
+            os.replace(tmp, obj)
+        objects.append(obj)
+    return objects
+
+
 def build_host(model: GeneratedModel, work_dir: Path) -> Path:
     """Compiles the generated folder plus a stdin/stdout driver; returns the executable."""
     cc = host_compiler()
     work_dir.mkdir(parents=True, exist_ok=True)
     driver = work_dir / "host_main.c"
     _render_driver(model, driver)
-    sources = [*sorted(model.folder.glob("*.c")), *sorted((model.folder / "kernels").glob("*.c")), driver]
+    sources = [*sorted(model.folder.glob("*.c")), driver]
     exe = work_dir / f"{model.name}_host"
-    cmd = [cc, *HOST_CFLAGS, "-I", str(model.folder), *map(str, sources), "-o", str(exe), "-lm"]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        lines = [ln for ln in result.stderr.splitlines() if "error" in ln] or result.stderr.splitlines()
-        first = lines[0] if lines else f"exit code {result.returncode}"
-        raise BuildError(f"host build of {model.folder} failed: {first}")
+    _compile([cc, *HOST_CFLAGS, "-I", str(model.folder), *map(str, sources),
+              *map(str, _kernel_objects(cc, model.folder)), "-o", str(exe), "-lm"], str(model.folder))
     return exe
 
 
