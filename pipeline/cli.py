@@ -36,9 +36,9 @@ def do_train(recipe_path: str, out: str | None, data: str | None, progress: bool
     run = RunDir(Path(out or Path("build") / recipe.name))
     m = train(recipe, run, data_override=data, progress=progress)
     summary.add("run folder", str(run.root), "run_dir", str(run.root))
-    summary.add("clips (train/val/test)",
-                f"{m['clips']['train']:,} / {m['clips']['validation']:,} / {m['clips']['test']:,}",
-                "clips", m["clips"])
+    n = m["examples"]
+    summary.add(f"{'images' if recipe.is_image else 'clips'} (train/val/test)",
+                f"{n['train']:,} / {n['validation']:,} / {n['test']:,}", "examples", n)
     summary.add("epochs", str(m["epochs_run"]), "epochs", m["epochs_run"])
     summary.add("float accuracy (test)", percent(m["float_test_accuracy"]), "float_accuracy",
                 m["float_test_accuracy"])
@@ -182,7 +182,25 @@ def cmd_emulate(args, summary: Summary) -> None:
 
     model = load_generated(args.c_dir)
     vectors = load_vectors(args.vectors, args.random, model.input.shape, args.seed)
+    if args.board:
+        from .board_cli import do_emulate_board
+
+        do_emulate_board(args.c_dir, args.board, vectors, args.timeout, args.stack,
+                         _progress_enabled(args), summary)
+        return
     do_emulate_host(args.c_dir, vectors, _progress_enabled(args), summary)
+
+
+def cmd_boards(args, summary: Summary) -> None:
+    from .board_cli import do_boards
+
+    do_boards(args.json, summary)
+
+
+def cmd_build(args, summary: Summary) -> None:
+    from .board_cli import do_build
+
+    do_build(args.c_dir, args.board, args.out, args.stack, summary)
 
 
 def cmd_run(args, summary: Summary) -> None:
@@ -190,6 +208,10 @@ def cmd_run(args, summary: Summary) -> None:
 
     t0 = time.monotonic()
     progress = _progress_enabled(args)
+    if args.board:
+        from .board_cli import check_emulated_board
+
+        check_emulated_board(args.board)  # before training, not after
     stage = Summary("stage")
     recipe, run = do_train(args.recipe, args.out, args.data, progress, stage)
     _, qm = do_quantize(str(run.root), progress, stage)
@@ -201,8 +223,14 @@ def cmd_run(args, summary: Summary) -> None:
     summary.add("model bytes", f"{nbytes(qm['tflite_bytes'])} .tflite, "
                 f"{nbytes(program.weight_bytes)} weights in C")
     with np.load(RunDir(run.root).test_vectors) as f:
-        vectors = Vectors(f["inputs"], f["labels"], f"test split ({len(f['labels']):,} clips)")
+        unit = "images" if recipe.is_image else "clips"
+        vectors = Vectors(f["inputs"], f["labels"], f"test split ({len(f['labels']):,} {unit})")
     do_emulate_host(str(run.c_dir), vectors, progress, summary)
+    if args.board:
+        from .board_cli import do_run_on_board
+
+        do_run_on_board(str(run.c_dir), args.board, vectors, args.board_vectors, args.timeout,
+                        progress, summary)
     summary.add("wall time", f"{time.monotonic() - t0:.0f} s", "seconds", round(time.monotonic() - t0, 1))
 
 
@@ -217,13 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", parents=[common], help="data -> train -> int8 -> C -> host emulation")
     p.add_argument("recipe", help="recipe YAML, e.g. models/kws_dscnn.yaml")
     p.add_argument("--out", help="run folder (default build/<recipe name>)")
-    p.add_argument("--data", help="dataset folder (Speech Commands layout), instead of the recipe's")
+    p.add_argument("--data", help="dataset folder instead of the recipe's: Speech Commands layout "
+                   "(keyword spotting), image folder or CIFAR-10 batches (images)")
+    p.add_argument("--board", help="also run the test split on this emulated board (QEMU), e.g. mps2_an386")
+    p.add_argument("--board-vectors", type=int, metavar="N", help="only the first N test vectors on the board")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each board reply")
     p.set_defaults(func=cmd_run, title="mcuforge run")
 
     p = sub.add_parser("train", parents=[common], help="train the float model of a recipe")
     p.add_argument("recipe")
     p.add_argument("--out", help="run folder (default build/<recipe name>)")
-    p.add_argument("--data", help="dataset folder (Speech Commands layout), instead of the recipe's")
+    p.add_argument("--data", help="dataset folder instead of the recipe's: Speech Commands layout "
+                   "(keyword spotting), image folder or CIFAR-10 batches (images)")
     p.set_defaults(func=cmd_train, title="mcuforge train")
 
     p = sub.add_parser("quantize", parents=[common], help="int8-quantize a trained run folder")
@@ -238,13 +271,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("emulate", parents=[common], help="run generated C and compare with the references")
     p.add_argument("c_dir", help="folder written by `mcuforge compile`")
-    p.add_argument("--host", action="store_true", required=True,
-                   help="build with the host C compiler and run natively")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--host", action="store_true",
+                        help="build with the host C compiler and run natively")
+    target.add_argument("--board", help="build firmware for an emulated board (boards.yaml) and run it "
+                        "under QEMU over the serial protocol, e.g. mps2_an386")
+    p.add_argument("--timeout", type=float, default=60.0, help="--board: seconds to wait for each reply")
+    p.add_argument("--stack", type=int, default=4096, metavar="BYTES", help="--board: stack size")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--vectors", help=".npz with an int8 'inputs' array (and optional 'labels')")
     group.add_argument("--random", type=int, metavar="N", help="N random int8 inputs (default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed of --random")
     p.set_defaults(func=cmd_emulate, title="mcuforge emulate")
+
+    p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")
+    p.set_defaults(func=cmd_boards, title="mcuforge boards")
+
+    p = sub.add_parser("build", parents=[common],
+                       help="cross-compile generated C into firmware for a board, with a size check")
+    p.add_argument("c_dir", help="folder written by `mcuforge compile`")
+    p.add_argument("--board", required=True, help="board id from `mcuforge boards`, e.g. nucleo_f746zg")
+    p.add_argument("--out", help="output folder (default <c_dir>/../firmware/<board>)")
+    p.add_argument("--stack", type=int, default=4096, metavar="BYTES", help="stack size (default 4096)")
+    p.set_defaults(func=cmd_build, title="mcuforge build")
     return parser
 
 

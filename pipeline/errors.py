@@ -51,3 +51,11 @@ class MismatchError(McuforgeError):
 
 class MissingDependencyError(McuforgeError):
     """A Python extra (e.g. TensorFlow for training) is not installed."""
+
+
+class BoardError(McuforgeError):
+    """A board name is unknown, boards.yaml is malformed, or a board cannot do what was asked."""
+
+
+class SizeError(BoardError):
+    """A firmware image does not fit the board's flash or RAM; the message itemizes the need."""

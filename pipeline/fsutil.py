@@ -12,13 +12,17 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from typing import BinaryIO
 from pathlib import Path
 
 
 _tmp_counter = itertools.count()
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+@contextlib.contextmanager
+def open_atomic(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to write instead of ``path``: renamed into place when the block ends, removed
+    if it raises. For outputs too large to build in memory first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # A name unique to this process and call ("x" mode refuses to reuse one); unlike mkstemp's
@@ -26,12 +30,17 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_tmp_counter)}.tmp")
     try:
         with open(tmp, "xb") as f:
-            f.write(data)
+            yield f
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    with open_atomic(path) as f:
+        f.write(data)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

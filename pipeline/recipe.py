@@ -1,7 +1,20 @@
 """Recipes: the user-facing YAML that says what to train and how (models/*.yaml).
 
 A recipe is parsed into frozen dataclasses; an unknown key, a wrong type or an unknown value is a
-one-line RecipeError naming the file and the key (with a close match when there is one).
+one-line RecipeError naming the file and the key (with a close match when there is one). So is a
+key that does not apply to what the recipe chose (``dataset.clips_per_class`` with
+``dataset.kind: cifar10``) and a choice that does not fit the task (``task: keyword_spotting`` with
+``dataset.kind: cifar10``).
+
+Two tasks share one recipe format:
+
+- ``keyword_spotting``: audio datasets, the integer MFCC front end, DS-CNN;
+- ``image_classification``: image datasets resized to ``features.size`` x ``features.size`` with
+  ``features.channels`` channels, pixels scaled to [0, 1] in the data pipeline; CNN, MobileNetV1,
+  ResNet-8; optional training-time augmentation.
+
+Keys left out take defaults that depend on the task and the architecture (``ARCHITECTURES``); the
+loaded recipe holds the resolved values, so no later stage guesses.
 """
 
 from __future__ import annotations
@@ -18,30 +31,101 @@ import yaml
 
 from .errors import RecipeError
 
+KWS = "keyword_spotting"
+IMAGES = "image_classification"
+
+# dataset.kind -> the task it serves
+DATASET_TASKS = {
+    "synthetic_speech": KWS, "speech_commands": KWS,
+    "image_folder": IMAGES, "cifar10": IMAGES, "digits": IMAGES, "synthetic_images": IMAGES,
+}
+# features.kind -> task
+FEATURE_TASKS = {"mfcc": KWS, "image": IMAGES}
+# task -> defaults of the keys whose default depends on it
+TASK_DEFAULTS = {
+    KWS: {"dataset": "synthetic_speech", "features": "mfcc", "architecture": "ds_cnn"},
+    IMAGES: {"dataset": "digits", "features": "image", "architecture": "cnn"},
+}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What a model.architecture serves and which model keys it takes, with their defaults.
+    ``width`` is a channel count (an integer) except for MobileNetV1, where it is the width
+    multiplier alpha."""
+
+    task: str
+    defaults: dict[str, Any]
+    integer_width: bool = True
+
+
+ARCHITECTURES = {
+    "ds_cnn": Architecture(KWS, {"width": 64, "blocks": 4, "dropout": 0.2}),
+    "cnn": Architecture(IMAGES, {"width": 16, "blocks": 2, "dropout": 0.25}),
+    "mobilenet_v1": Architecture(IMAGES, {"width": 0.25, "dropout": 0.1}, integer_width=False),
+    "resnet8": Architecture(IMAGES, {"width": 16, "dropout": 0.0}),
+}
+
+
+def _only(*kinds: str) -> dict:
+    """Field metadata: the key applies only when the section's ``kind``/``architecture`` is one of
+    ``kinds``."""
+    return {"only": kinds}
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    # "synthetic_speech": eSpeak NG set made locally (offline default), cached;
-    # "speech_commands": a folder in the Google Speech Commands layout (``path`` or --data).
-    kind: Literal["synthetic_speech", "speech_commands"] = "synthetic_speech"
-    path: str | None = None
-    clips_per_class: int = 1500          # synthetic_speech only
+    # keyword_spotting: "synthetic_speech" (eSpeak NG set made locally, cached; the offline
+    # default), "speech_commands" (a folder in the Google Speech Commands layout: ``path`` or --data).
+    # image_classification: "digits" (scikit-learn's bundled 8x8 digits, scaled up; the offline
+    # default), "synthetic_images" (generated shapes and stripes, for quick runs), "image_folder"
+    # (one folder per class), "cifar10" (the CIFAR-10 python batches).
+    # None: the task's default.
+    kind: Literal["synthetic_speech", "speech_commands", "image_folder", "cifar10", "digits",
+                  "synthetic_images"] | None = None
+    path: str | None = field(default=None, metadata=_only("speech_commands", "image_folder", "cifar10"))
+    clips_per_class: int = field(default=1500, metadata=_only("synthetic_speech"))
     seed: int = 0
-    silence_fraction: float = 0.1        # silence clips per keyword clip of a split
-    unknown_fraction: float = 0.1        # unknown-word clips per keyword clip of a split
+    # silence / unknown-word clips per keyword clip of a split
+    silence_fraction: float = field(default=0.1, metadata=_only("synthetic_speech", "speech_commands"))
+    unknown_fraction: float = field(default=0.1, metadata=_only("synthetic_speech", "speech_commands"))
+    images_per_class: int = field(default=50, metadata=_only("synthetic_images"))
+    # Fractions of every class held out (seeded, stratified) when the data has no such split of its
+    # own: image folders without split subfolders, digits, synthetic images; CIFAR-10 validation.
+    validation_fraction: float = field(default=0.1, metadata=_only(
+        "image_folder", "cifar10", "digits", "synthetic_images"))
+    test_fraction: float = field(default=0.1, metadata=_only("image_folder", "digits", "synthetic_images"))
 
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    kind: Literal["mfcc"] = "mfcc"       # the integer front end of pipeline.features
+    # "mfcc": the integer front end of pipeline.features (keyword spotting);
+    # "image": pixels resized to size x size with ``channels`` channels (image classification).
+    kind: Literal["mfcc", "image"] | None = None
+    size: int = field(default=32, metadata=_only("image"))          # pixels per side (square)
+    channels: Literal[1, 3] = field(default=3, metadata=_only("image"))  # 1 grayscale, 3 RGB
+    # "stretch": resize the whole image; "center_crop": crop the largest centred square first
+    resize: Literal["stretch", "center_crop"] = field(default="stretch", metadata=_only("image"))
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    architecture: Literal["ds_cnn"] = "ds_cnn"
-    width: int = 64                      # channels of every conv layer
-    blocks: int = 4                      # depthwise-separable blocks
-    dropout: float = 0.2
+    architecture: Literal["ds_cnn", "cnn", "mobilenet_v1", "resnet8"] | None = None
+    # ds_cnn: channels of every conv layer; cnn: channels of the first block (doubling per block);
+    # resnet8: filters of the first stack (then 2x, 4x); mobilenet_v1: width multiplier alpha.
+    width: float | None = None
+    blocks: int | None = field(default=None, metadata=_only("ds_cnn", "cnn"))
+    dropout: float | None = None         # before the classifier (ds_cnn: also after the first conv)
+
+    def __post_init__(self) -> None:
+        arch = ARCHITECTURES.get(self.architecture)
+        if arch is None:
+            return
+        for key, value in arch.defaults.items():
+            if getattr(self, key) is None:
+                object.__setattr__(self, key, value)
+        if arch.integer_width and isinstance(self.width, float) and self.width.is_integer():
+            object.__setattr__(self, "width", int(self.width))
 
 
 @dataclass(frozen=True)
@@ -55,6 +139,17 @@ class TrainingSpec:
 
 
 @dataclass(frozen=True)
+class AugmentationSpec:
+    """Random changes to training images (image_classification only), made in the tf.data input
+    pipeline: never part of the exported model, never applied to validation or test images."""
+
+    horizontal_flip: bool = False
+    vertical_flip: bool = False
+    shift: float = 0.0                   # random translation up to this fraction of the size, zero fill
+    crop_padding: int = 0                # pad this many pixels (mirrored), crop a random window back
+
+
+@dataclass(frozen=True)
 class QuantizationSpec:
     representative_samples: int = 500    # drawn from the training split
 
@@ -63,13 +158,36 @@ class QuantizationSpec:
 class Recipe:
     name: str
     path: Path
-    task: Literal["keyword_spotting"] = "keyword_spotting"
+    task: Literal["keyword_spotting", "image_classification"] = "keyword_spotting"
     description: str = ""
     dataset: DatasetSpec = field(default_factory=DatasetSpec)
     features: FeatureSpec = field(default_factory=FeatureSpec)
     model: ModelSpec = field(default_factory=ModelSpec)
     training: TrainingSpec = field(default_factory=TrainingSpec)
+    augmentation: AugmentationSpec = field(default_factory=AugmentationSpec)
     quantization: QuantizationSpec = field(default_factory=QuantizationSpec)
+
+    def __post_init__(self) -> None:
+        # Task-dependent defaults of the keys left out, so the loaded recipe holds resolved values.
+        defaults = TASK_DEFAULTS[self.task]
+        if self.dataset.kind is None:
+            object.__setattr__(self, "dataset", dataclasses.replace(self.dataset, kind=defaults["dataset"]))
+        if self.features.kind is None:
+            object.__setattr__(self, "features", dataclasses.replace(self.features, kind=defaults["features"]))
+        if self.model.architecture is None:
+            object.__setattr__(self, "model", dataclasses.replace(self.model, architecture=defaults["architecture"]))
+
+    @property
+    def is_image(self) -> bool:
+        return self.task == IMAGES
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        """The float model's input shape (without batch) for images; None for keyword spotting,
+        whose shape comes from the front end."""
+        if not self.is_image:
+            return None
+        return (self.features.size, self.features.size, self.features.channels)
 
 
 def _close(word: str, options: list[str]) -> str:
@@ -81,8 +199,9 @@ def _convert(where: str, value: Any, annotation: Any, source: Path) -> Any:
     origin = typing.get_origin(annotation)
     if origin is Literal:
         choices = list(typing.get_args(annotation))
-        if value not in choices:
-            raise RecipeError(f"{source}: {where}: unknown value {value!r}{_close(str(value), choices)}; "
+        # exact types: YAML `true` must not pass for the choice 1
+        if not any(value == c and type(value) is type(c) for c in choices):
+            raise RecipeError(f"{source}: {where}: unknown value {value!r}{_close(str(value), list(map(str, choices)))}; "
                               f"choose one of {', '.join(map(str, choices))}")
         return value
     if origin in (typing.Union, types.UnionType):
@@ -112,6 +231,91 @@ def _build(cls: type, data: Any, source: Path, prefix: str = "", **fixed: Any) -
     return cls(**kwargs)
 
 
+# ---------------------------------------------------------------- checks across keys
+
+def _check_applicable(source: Path, section: str, spec: Any, selector: str, given: dict) -> None:
+    """Keys the user wrote in ``section`` that do not apply to its ``selector`` value."""
+    chosen = getattr(spec, selector)
+    for f in dataclasses.fields(spec):
+        only = f.metadata.get("only")
+        if only and f.name in given and chosen not in only:
+            raise RecipeError(f"{source}: {section}.{f.name} does not apply to {section}.{selector} "
+                              f"{chosen} (only to {', '.join(only)})")
+
+
+def _positive(source: Path, where: str, value: float | int | None, *, allow_zero: bool = False) -> None:
+    if value is not None and (value < 0 or (value == 0 and not allow_zero)):
+        raise RecipeError(f"{source}: {where}: must be {'>= 0' if allow_zero else 'positive'}, got {value}")
+
+
+def _check(recipe: Recipe, data: dict) -> None:
+    src = recipe.path
+    task = recipe.task
+    sections = {k: data.get(k) if isinstance(data.get(k), dict) else {} for k in
+                ("dataset", "features", "model", "augmentation")}
+    ds, ft, md, aug = recipe.dataset, recipe.features, recipe.model, recipe.augmentation
+
+    # choices that must fit the task
+    if DATASET_TASKS[ds.kind] != task:
+        raise RecipeError(f"{src}: dataset.kind {ds.kind} is for {DATASET_TASKS[ds.kind]}, "
+                          f"but task is {task}")
+    if FEATURE_TASKS[ft.kind] != task:
+        raise RecipeError(f"{src}: features.kind {ft.kind} is for {FEATURE_TASKS[ft.kind]}, "
+                          f"but task is {task}")
+    arch = ARCHITECTURES[md.architecture]
+    if arch.task != task:
+        raise RecipeError(f"{src}: model.architecture {md.architecture} is for {arch.task}, "
+                          f"but task is {task}")
+    if sections["augmentation"] and task != IMAGES:
+        raise RecipeError(f"{src}: augmentation applies to task {IMAGES} only "
+                          f"(keyword-spotting data is varied when it is made)")
+
+    # keys that do not apply to the kind / architecture chosen
+    _check_applicable(src, "dataset", ds, "kind", sections["dataset"])
+    _check_applicable(src, "features", ft, "kind", sections["features"])
+    _check_applicable(src, "model", md, "architecture", sections["model"])
+
+    # values
+    if ds.kind == "synthetic_speech":
+        _positive(src, "dataset.clips_per_class", ds.clips_per_class)
+    if ds.kind == "synthetic_images":
+        _positive(src, "dataset.images_per_class", ds.images_per_class)
+    for key in ("silence_fraction", "unknown_fraction"):
+        _positive(src, f"dataset.{key}", getattr(ds, key), allow_zero=True)
+    for key in ("validation_fraction", "test_fraction"):
+        value = getattr(ds, key)
+        if not 0.0 <= value < 1.0:
+            raise RecipeError(f"{src}: dataset.{key}: must be in [0, 1), got {value}")
+    if ds.validation_fraction + ds.test_fraction >= 1.0 and ds.kind in ("image_folder", "digits",
+                                                                          "synthetic_images"):
+        raise RecipeError(f"{src}: dataset.validation_fraction + dataset.test_fraction must be < 1, "
+                          f"got {ds.validation_fraction} + {ds.test_fraction}")
+    if ft.kind == "image":
+        _positive(src, "features.size", ft.size)
+    width = md.width
+    _positive(src, "model.width", width)
+    if arch.integer_width and not float(width).is_integer():
+        raise RecipeError(f"{src}: model.width: {md.architecture} takes a whole number of channels, "
+                          f"got {width}")
+    _positive(src, "model.blocks", md.blocks)
+    if not 0.0 <= md.dropout < 1.0:
+        raise RecipeError(f"{src}: model.dropout: must be in [0, 1), got {md.dropout}")
+    if md.architecture == "cnn" and ft.size < 2 ** md.blocks:
+        raise RecipeError(f"{src}: features.size {ft.size} is too small for model.blocks {md.blocks} "
+                          f"(every block halves the image; needs at least {2 ** md.blocks})")
+    _positive(src, "augmentation.shift", aug.shift, allow_zero=True)
+    if aug.shift >= 1.0:
+        raise RecipeError(f"{src}: augmentation.shift: a fraction of the image size, must be < 1, got {aug.shift}")
+    _positive(src, "augmentation.crop_padding", aug.crop_padding, allow_zero=True)
+    if aug.crop_padding >= ft.size and task == IMAGES:
+        raise RecipeError(f"{src}: augmentation.crop_padding {aug.crop_padding} must be smaller than "
+                          f"features.size {ft.size} (the padding mirrors the image)")
+    tr = recipe.training
+    for key in ("epochs", "batch_size", "learning_rate", "early_stopping_patience"):
+        _positive(src, f"training.{key}", getattr(tr, key))
+    _positive(src, "quantization.representative_samples", recipe.quantization.representative_samples)
+
+
 def load_recipe(path: str | Path) -> Recipe:
     path = Path(path)
     if not path.is_file():
@@ -128,4 +332,6 @@ def load_recipe(path: str | Path) -> Recipe:
     name = data.pop("name", path.stem)
     if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum():
         raise RecipeError(f"{path}: name: expected letters, digits, '_' or '-', got {name!r}")
-    return _build(Recipe, data, path, name=name, path=path)
+    recipe = _build(Recipe, data, path, name=name, path=path)
+    _check(recipe, data)
+    return recipe

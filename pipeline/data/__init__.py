@@ -5,6 +5,9 @@
 - ``synthesize_speech_commands(out_dir, ...)`` makes (or finds cached) an offline keyword-spotting
   set with eSpeak NG in that same layout; ``default_synth_dir`` is its default cache folder.
 - ``read_wav`` / ``write_wav``: strict 16 kHz mono 16-bit PCM WAV input, atomic output.
+
+Image classification datasets live in the ``pipeline.data.images`` sub-package (image folders,
+CIFAR-10 batches, scikit-learn's digits, generated shapes); it is imported only where needed.
 """
 
 from .speech_commands import (CLASSES, KEYWORDS, SILENCE, UNKNOWN, KwsDataset, Split, hash_split,

@@ -1,0 +1,410 @@
+/* mcuforge device side: the serial line protocol.
+ *
+ * Text lines, one command and one reply each, so a person can type them in a terminal and a host
+ * can drive them without framing rules beyond "\n". Payloads are hex with a byte count and a
+ * CRC-32, so a dropped or corrupted byte is caught instead of silently changing an input.
+ *
+ *   device, at start and on HELLO:
+ *     MCUFORGE 1 fw=<version> board=<id> model=<name> sha256=<hex64> in=<n> out=<m> arena=<bytes>
+ *               counter=<kind> hz=<rate> overhead=<ticks>
+ *   INFER <n> <2n hex digits> <crc32, 8 hex>  -> OUT <status> <ticks> <m> <2m hex digits> <crc32>
+ *   LOOP <k>                                  -> LOOP <k> <ticks>      (2k instructions, timed)
+ *   STATS                                     -> STATS stack_used=<bytes> stack_size=<bytes>
+ *   EXIT [code]                               -> BYE <code>, then the program ends (emulated boards)
+ *   anything malformed                        -> ERR <reason> <detail>
+ *
+ * The CRC is CRC-32/ISO-HDLC (zlib's crc32) of the raw bytes. `ticks` is the counter difference
+ * around the call of the model; `overhead` is the difference of two back-to-back reads.
+ * Portable C99: no heap, no stdio, no floating point. */
+#include "mf_app.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "mf_port.h"
+
+#define MF_TOKEN_MAX 24
+
+/* ---------------------------------------------------------------- output */
+
+static void put_str(const char *s)
+{
+    while (*s) {
+        mf_port_putc((unsigned char)*s++);
+    }
+}
+
+static void put_u32(uint32_t v)
+{
+    char digits[10];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0u);
+    while (n > 0) {
+        mf_port_putc(digits[--n]);
+    }
+}
+
+static void put_i32(int32_t v)
+{
+    if (v < 0) {
+        mf_port_putc('-');
+        put_u32((uint32_t)0 - (uint32_t)v);
+    } else {
+        put_u32((uint32_t)v);
+    }
+}
+
+static const char hex_digits[] = "0123456789abcdef";
+
+static void put_hex32(uint32_t v)
+{
+    int shift;
+    for (shift = 28; shift >= 0; shift -= 4) {
+        mf_port_putc(hex_digits[(v >> shift) & 0xFu]);
+    }
+}
+
+static void put_hex_bytes(const int8_t *data, uint32_t n)
+{
+    uint32_t i;
+    for (i = 0; i < n; ++i) {
+        uint8_t b = (uint8_t)data[i];
+        mf_port_putc(hex_digits[b >> 4]);
+        mf_port_putc(hex_digits[b & 0xFu]);
+    }
+}
+
+static void end_line(void)
+{
+    mf_port_putc('\n');
+    mf_port_flush();
+}
+
+/* ---------------------------------------------------------------- checksum */
+
+uint32_t mf_crc32(const void *data, uint32_t n)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    uint32_t crc = 0xFFFFFFFFu;
+    uint32_t i;
+    int bit;
+    for (i = 0; i < n; ++i) {
+        crc ^= p[i];
+        for (bit = 0; bit < 8; ++bit) {
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+        }
+    }
+    return ~crc;
+}
+
+/* ---------------------------------------------------------------- input */
+
+/* The state of the line being read: once its '\n' has been consumed, `eol` is set and every
+ * further read of this line yields nothing. */
+typedef struct {
+    int eol;
+} line_reader;
+
+static int get_char(void)
+{
+    int c;
+    do {
+        c = mf_port_getc();
+    } while (c == '\r');
+    return c;
+}
+
+/* Reads the next space-separated token into buf (NUL-terminated). Returns its length, or -1 if it
+ * was longer than cap - 1 (the rest of it is consumed). */
+static int read_token(line_reader *r, char *buf, int cap)
+{
+    int n = 0, overflow = 0, c;
+    buf[0] = '\0';
+    if (r->eol) {
+        return 0;
+    }
+    c = get_char();
+    while (c == ' ' || c == '\t') {
+        c = get_char();
+    }
+    while (c != ' ' && c != '\t' && c != '\n') {
+        if (n < cap - 1) {
+            buf[n++] = (char)c;
+        } else {
+            overflow = 1;
+        }
+        c = get_char();
+    }
+    buf[n] = '\0';
+    if (c == '\n') {
+        r->eol = 1;
+    }
+    return overflow ? -1 : n;
+}
+
+static void skip_line(line_reader *r)
+{
+    while (!r->eol) {
+        if (get_char() == '\n') {
+            r->eol = 1;
+        }
+    }
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Decimal, at most 9 digits (no overflow possible). Returns 0 on success. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    int n = 0;
+    if (*s == '\0') {
+        return -1;
+    }
+    for (; *s; ++s, ++n) {
+        if (*s < '0' || *s > '9' || n >= 9) {
+            return -1;
+        }
+        v = v * 10u + (uint32_t)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* Exactly 8 hex digits. Returns 0 on success. */
+static int parse_hex32(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    int n;
+    for (n = 0; n < 8; ++n) {
+        int d = hex_value((unsigned char)s[n]);
+        if (d < 0) {
+            return -1;
+        }
+        v = (v << 4) | (uint32_t)d;
+    }
+    if (s[8] != '\0') {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Reads exactly 2n hex digits into dst, then expects a separator. 0 on success; on failure the
+ * offending character has been consumed (and `eol` set if it was the newline). */
+static int read_hex_payload(line_reader *r, int8_t *dst, uint32_t n)
+{
+    uint32_t i;
+    int c;
+    if (r->eol) {
+        return -1;
+    }
+    c = get_char();
+    while (c == ' ' || c == '\t') {
+        c = get_char();
+    }
+    for (i = 0; i < n; ++i) {
+        int hi = hex_value(c), lo;
+        if (hi < 0) {
+            break;
+        }
+        c = get_char();
+        lo = hex_value(c);
+        if (lo < 0) {
+            break;
+        }
+        dst[i] = (int8_t)(uint8_t)((hi << 4) | lo);
+        c = get_char();
+    }
+    if (c == '\n') {
+        r->eol = 1;
+    }
+    if (i != n || (c != ' ' && c != '\t')) {
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static uint32_t overhead_ticks;
+
+static void send_error(line_reader *r, const char *reason, const char *detail)
+{
+    skip_line(r);
+    put_str("ERR ");
+    put_str(reason);
+    if (detail != NULL && *detail) {
+        mf_port_putc(' ');
+        put_str(detail);
+    }
+    end_line();
+}
+
+static void send_hello(void)
+{
+    put_str("MCUFORGE ");
+    put_u32(MF_PROTOCOL_VERSION);
+    put_str(" fw=");
+    put_str(mf_app.firmware);
+    put_str(" board=");
+    put_str(mf_app.board);
+    put_str(" model=");
+    put_str(mf_app.model);
+    put_str(" sha256=");
+    put_str(mf_app.sha256);
+    put_str(" in=");
+    put_u32(mf_app.input_size);
+    put_str(" out=");
+    put_u32(mf_app.output_size);
+    put_str(" arena=");
+    put_u32(mf_app.arena_size);
+    put_str(" counter=");
+    put_str(mf_port_counter_name());
+    put_str(" hz=");
+    put_u32(mf_port_counter_hz());
+    put_str(" overhead=");
+    put_u32(overhead_ticks);
+    end_line();
+}
+
+static int at_end_of_line(line_reader *r)
+{
+    char extra[2];
+    return read_token(r, extra, sizeof extra) == 0 && r->eol;
+}
+
+static void do_infer(line_reader *r)
+{
+    char token[MF_TOKEN_MAX];
+    uint32_t n, crc, t0, t1;
+    int status;
+
+    if (read_token(r, token, sizeof token) <= 0 || parse_u32(token, &n) != 0) {
+        send_error(r, "syntax", "usage: INFER <bytes> <hex> <crc32>");
+        return;
+    }
+    if (n != mf_app.input_size) {
+        send_error(r, "length", "byte count differs from the model's input size (see in= of HELLO)");
+        return;
+    }
+    if (read_hex_payload(r, mf_app.input, n) != 0) {
+        send_error(r, "payload", "expected exactly 2 hex digits per byte");
+        return;
+    }
+    if (read_token(r, token, sizeof token) != 8 || parse_hex32(token, &crc) != 0) {
+        send_error(r, "syntax", "expected an 8-digit hex crc32 after the payload");
+        return;
+    }
+    if (!at_end_of_line(r)) {
+        send_error(r, "syntax", "unexpected text after the crc32");
+        return;
+    }
+    if (mf_crc32(mf_app.input, n) != crc) {
+        send_error(r, "checksum", "crc32 of the payload differs: input not used");
+        return;
+    }
+
+    t0 = mf_port_ticks();
+    status = mf_app.invoke(mf_app.input, mf_app.output);
+    t1 = mf_port_ticks();
+
+    put_str("OUT ");
+    put_i32(status);
+    mf_port_putc(' ');
+    put_u32(t1 - t0);
+    mf_port_putc(' ');
+    put_u32(mf_app.output_size);
+    mf_port_putc(' ');
+    put_hex_bytes(mf_app.output, mf_app.output_size);
+    mf_port_putc(' ');
+    put_hex32(mf_crc32(mf_app.output, mf_app.output_size));
+    end_line();
+}
+
+static void do_loop(line_reader *r)
+{
+    char token[MF_TOKEN_MAX];
+    uint32_t k, t0, t1;
+    if (read_token(r, token, sizeof token) <= 0 || parse_u32(token, &k) != 0 || k == 0u
+        || !at_end_of_line(r)) {
+        send_error(r, "syntax", "usage: LOOP <iterations, 1..999999999>");
+        return;
+    }
+    t0 = mf_port_ticks();
+    mf_spin(k);
+    t1 = mf_port_ticks();
+    put_str("LOOP ");
+    put_u32(k);
+    mf_port_putc(' ');
+    put_u32(t1 - t0);
+    end_line();
+}
+
+static void do_exit(line_reader *r)
+{
+    char token[MF_TOKEN_MAX];
+    uint32_t code = 0;
+    int n = read_token(r, token, sizeof token);
+    if (n < 0 || (n > 0 && (parse_u32(token, &code) != 0 || code > 255u)) || !at_end_of_line(r)) {
+        send_error(r, "syntax", "usage: EXIT [code 0..255]");
+        return;
+    }
+    put_str("BYE ");
+    put_u32(code);
+    end_line();
+    mf_port_exit((int)code);
+}
+
+void mf_app_run(void)
+{
+    uint32_t t0 = mf_port_ticks();
+    uint32_t t1 = mf_port_ticks();
+    overhead_ticks = t1 - t0;
+    send_hello();
+
+    for (;;) {
+        char command[MF_TOKEN_MAX];
+        line_reader r = {0};
+        int n = read_token(&r, command, sizeof command);
+        if (n == 0 && r.eol) {
+            continue; /* blank line */
+        }
+        if (n < 0) {
+            send_error(&r, "unknown-command", "(too long)");
+        } else if (strcmp(command, "HELLO") == 0 && at_end_of_line(&r)) {
+            send_hello();
+        } else if (strcmp(command, "INFER") == 0) {
+            do_infer(&r);
+        } else if (strcmp(command, "LOOP") == 0) {
+            do_loop(&r);
+        } else if (strcmp(command, "STATS") == 0 && at_end_of_line(&r)) {
+            put_str("STATS stack_used=");
+            put_u32(mf_port_stack_used());
+            put_str(" stack_size=");
+            put_u32(mf_port_stack_size());
+            end_line();
+        } else if (strcmp(command, "EXIT") == 0) {
+            do_exit(&r);
+        } else if (strcmp(command, "HELLO") == 0 || strcmp(command, "STATS") == 0) {
+            send_error(&r, "syntax", "this command takes no arguments");
+        } else {
+            send_error(&r, "unknown-command", command);
+        }
+    }
+}

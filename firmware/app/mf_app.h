@@ -1,0 +1,40 @@
+/* mcuforge device side: the serial line protocol (see README, "The serial protocol"). */
+#ifndef MF_APP_H
+#define MF_APP_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MF_PROTOCOL_VERSION 1
+
+/* What the application serves: written by mcuforge into the generated glue (mf_model_glue.c). */
+typedef struct {
+    const char *firmware;        /* mcuforge version that generated the firmware */
+    const char *board;           /* boards.yaml id */
+    const char *model;           /* C name of the model */
+    const char *sha256;          /* sha256 of the .tflite it was compiled from */
+    uint32_t input_size;         /* bytes per input vector (int8) */
+    uint32_t output_size;        /* bytes per output vector (int8) */
+    uint32_t arena_size;         /* activation arena, bytes */
+    int8_t *input;               /* input_size bytes */
+    int8_t *output;              /* output_size bytes */
+    int (*invoke)(const int8_t *input, int8_t *output);  /* 0 on success */
+} mf_app_config;
+
+extern const mf_app_config mf_app;
+
+/* Announces itself, then serves commands forever (returns only after EXIT where the platform
+ * cannot stop). */
+void mf_app_run(void);
+
+/* Runs a loop of exactly 2 * n instructions (n >= 1): subs + bne per iteration. */
+void mf_spin(uint32_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MF_APP_H */

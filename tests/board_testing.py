@@ -1,0 +1,40 @@
+"""Shared by the board tests: a compiled reference model, and a copy of it whose model code hangs
+or faults (to check that the host side stops such firmware and says why)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pipeline.codegen import render_program
+from pipeline.compile import compile_graph
+from pipeline.tflite.reader import read_model
+
+from conftest import shared_model
+
+
+def compile_reference(out: Path, model_name: str = "kws_ref_model.tflite") -> Path:
+    """The generated C folder of an external reference model (what `mcuforge compile` writes)."""
+    model = shared_model(model_name)
+    program = compile_graph(read_model(str(model)), None)
+    render_program(program, out, model.read_bytes())
+    return out
+
+
+BROKEN_INVOKE = {
+    # spins forever inside the inference: the firmware greets, takes INFER, never answers
+    "hang": "for (;;) { __asm__ volatile(\"nop\"); }",
+    # writes to an address with nothing behind it: a bus fault, escalated to HardFault
+    "fault": "*(volatile uint32_t *)0xF0000000u = 1u;",
+}
+
+
+def broken_copy(c_dir: Path, out: Path, how: str) -> Path:
+    """A copy of ``c_dir`` whose <name>_invoke() does what BROKEN_INVOKE[how] says."""
+    shutil.copytree(c_dir, out)
+    name = next(p.stem for p in out.glob("*_weights.c")).removesuffix("_weights")
+    (out / f"{name}.c").write_text(
+        f'#include <stdint.h>\n#include "{name}.h"\n\n'
+        f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n"
+        f"    (void)input;\n    (void)output;\n    {BROKEN_INVOKE[how]}\n    return 0;\n}}\n")
+    return out

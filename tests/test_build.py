@@ -1,0 +1,165 @@
+"""Cross builds for every board of boards.yaml: the image, its size check, the PlatformIO project."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from pipeline.boards import load_boards
+from pipeline.build import build_firmware, cpu_flags
+from pipeline.cli import main
+from pipeline.emulate import load_generated
+from pipeline.errors import SizeError
+
+from board_testing import compile_reference
+from conftest import require_tool
+
+pytestmark = pytest.mark.cross
+
+BOARDS = load_boards()
+REAL = [b for b in BOARDS.values() if not b.emulated]
+TOO_SMALL = {"nucleo_l031k6"}
+ARCH = {"cortex-m0plus": b"6S-M", "cortex-m3": b"7-M", "cortex-m4": b"7E-M", "cortex-m7": b"7E-M",
+        "cortex-m33": b"8-M.MAIN", "cortex-m55": b"cortex-m55"}   # Tag_CPU_name after linking
+
+
+@pytest.fixture(scope="module")
+def kws_c(tmp_path_factory):
+    require_tool("arm-none-eabi-gcc")
+    return compile_reference(tmp_path_factory.mktemp("kws") / "c")
+
+
+def one_line_error(capsys, code: int, *fragments: str) -> str:
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code != 0 and len(lines) == 1 and lines[0].startswith("error: "), err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+@pytest.mark.parametrize("board", [b.id for b in BOARDS.values()])
+def test_build_every_board(kws_c, tmp_path, board):
+    """Every board gets an image that fits, or the itemized size error."""
+    b = BOARDS[board]
+    model = load_generated(kws_c)
+    if board in TOO_SMALL:
+        with pytest.raises(SizeError) as info:
+            build_firmware(model, b, tmp_path / "fw")
+        message = str(info.value)
+        assert message.startswith(f"kws_ref_model needs ") and "B of RAM (arena 16,000 + stack 4,096 + other" in message
+        assert f"{board} has 8,192 B" in message and "B of flash (weights 28,984 + code" in message
+        assert not (tmp_path / "fw").exists()
+        return
+    fw = build_firmware(model, b, tmp_path / "fw")
+    assert fw.memory.fits and fw.memory.arena_bytes == model.arena_bytes == 16_000
+    assert fw.memory.stack_bytes == 4096 and fw.memory.weights_bytes == model.weight_bytes
+    assert fw.bin.stat().st_size >= fw.memory.flash_bytes - 8 and fw.hex.read_text().startswith(":")
+    size = json.loads((fw.folder / "size.json").read_text())
+    assert size["ram_bytes"] == fw.memory.ram_bytes and size["board"] == board
+
+    code, data = b.code_region, b.data_region
+    with open(fw.elf, "rb") as f:
+        elf = ELFFile(f)
+        assert elf["e_machine"] == "EM_ARM"
+        vectors = elf.get_section_by_name(".vectors")
+        assert vectors["sh_addr"] == code.origin   # where the core reads it at reset
+        initial_sp = int.from_bytes(vectors.data()[0:4], "little")
+        reset = int.from_bytes(vectors.data()[4:8], "little")
+        assert data.origin < initial_sp <= data.end and initial_sp % 8 == 0
+        assert reset & 1 and code.origin <= reset < code.end        # a Thumb address in the image
+        attributes = elf.get_section_by_name(".ARM.attributes").data()
+        hard_float = bool(elf["e_flags"] & 0x400)                     # EF_ARM_ABI_FLOAT_HARD
+    assert ARCH[b.core] in attributes and hard_float == (b.fpu != "none")
+    if b.flash_config:                                                # K64F: flash configuration field
+        blob = fw.bin.read_bytes()[b.flash_config.offset_bytes:b.flash_config.offset_bytes + 16]
+        assert blob == bytes.fromhex("ffffffff" * 3 + "feffffff")
+    if b.platformio:
+        check_platformio_project(fw, b)
+
+
+def check_platformio_project(fw, board):
+    """The project has everything PlatformIO needs: platformio.ini, main, the model's and the
+    protocol's sources, include paths that exist; its C sources compile for the board's core."""
+    project = fw.platformio
+    ini = configparser.ConfigParser()
+    ini.read(project / "platformio.ini")
+    env = ini[f"env:{board.id}"]
+    assert (env["platform"], env["board"], env["framework"], env["upload_protocol"]) == (
+        board.platformio.platform, board.platformio.board, board.platformio.framework,
+        board.platformio.upload_protocol)
+    includes = [flag.split()[1] for flag in env["build_flags"].split("\n") if flag.startswith("-I")]
+    assert includes and all((project / path).is_dir() for path in includes)
+    main_cpp = (project / "src" / "main.cpp").read_text()
+    assert ("void setup()" in main_cpp) if board.platformio.framework == "arduino" else ("int main()" in main_cpp)
+    sources = sorted((project / "src").rglob("*.c"))
+    names = {p.name for p in sources}
+    assert {"mf_app.c", "mf_model_glue.c", "kws_ref_model.c", "kws_ref_model_weights.c", "conv2d.c"} <= names
+    # Everything but the framework glue compiles for the board with the project's include paths.
+    objects = project.parent / "pio-check"
+    objects.mkdir()
+    for src in sources:
+        result = subprocess.run(["arm-none-eabi-gcc", *cpu_flags(board), "-std=c99", "-O2", "-Wall", "-Werror",
+                                 *[f"-I{project / p}" for p in includes], "-c", str(src),
+                                 "-o", str(objects / (src.stem + ".o"))], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    shutil.rmtree(objects)
+
+
+@pytest.mark.parametrize("board", [b.id for b in REAL if b.id not in TOO_SMALL][:3])
+def test_pio_project_config_accepts_the_project(kws_c, tmp_path, capsys, board):
+    """`pio project config` (offline) parses the generated platformio.ini; every option it reports
+    is one PlatformIO knows."""
+    beside_python = Path(sys.executable).parent / "pio"   # pip installs it into the venv
+    pio = str(beside_python) if beside_python.is_file() else require_tool("pio", "platformio")
+    assert main(["build", str(kws_c), "--board", board, "--out", str(tmp_path / "fw"), "--json", "--quiet"]) == 0
+    project = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["platformio"]
+    result = subprocess.run([pio, "project", "config", "--json-output"], cwd=project,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PLATFORMIO_CORE_DIR": str(tmp_path / "pio-core")})
+    assert result.returncode == 0, result.stderr
+    config = dict((section, dict(options)) for section, options in json.loads(result.stdout))
+    env = config[f"env:{board}"]
+    assert env["board"] == BOARDS[board].platformio.board and env["framework"] == [BOARDS[board].platformio.framework]
+    from platformio.project.options import ProjectOptions
+    known = {name.split(".", 1)[1] for name in ProjectOptions}
+    for section in config.values():
+        assert set(section) <= known, set(section) - known
+
+
+def test_build_cli_summary(kws_c, tmp_path, capsys):
+    out = tmp_path / "fw"
+    assert main(["build", str(kws_c), "--board", "nucleo_f746zg", "--out", str(out), "--json", "--quiet"]) == 0
+    data = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert data["board"] == "nucleo_f746zg" and data["fits"] is True
+    assert data["arena_bytes"] == 16_000 and data["stack_bytes"] == 4096
+    assert data["ram_bytes"] == data["arena_bytes"] + data["stack_bytes"] + data["other_ram_bytes"]
+    assert data["ram_capacity"] == 327_680 and data["flash_capacity"] == 1_048_576
+    for key in ("elf", "bin", "hex"):
+        assert os.path.isfile(data[key])
+
+
+def test_build_cli_size_error(kws_c, tmp_path, capsys):
+    code = main(["build", str(kws_c), "--board", "nucleo_l031k6", "--out", str(tmp_path / "fw")])
+    one_line_error(capsys, code, "kws_ref_model needs", "B of RAM (arena 16,000 + stack 4,096 + other",
+                   "nucleo_l031k6 has 8,192 B")
+    assert not (tmp_path / "fw").exists()
+
+
+def test_build_cli_unknown_board(kws_c, tmp_path, capsys):
+    code = main(["build", str(kws_c), "--board", "nucleo_f7", "--out", str(tmp_path / "fw")])
+    one_line_error(capsys, code, "unknown board 'nucleo_f7'", "nucleo_f746zg")
+
+
+def test_missing_cross_compiler(kws_c, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))   # nothing on it
+    code = main(["build", str(kws_c), "--board", "mps2_an386", "--out", str(tmp_path / "fw")])
+    one_line_error(capsys, code, "arm-none-eabi-gcc not found", "apt-get install gcc-arm-none-eabi")
