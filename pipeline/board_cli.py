@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .boards import Board, get_board, load_boards
-from .errors import MismatchError
-from .report import Summary, nbytes, percent, progress_bar
+from .report import Summary, nbytes, progress_bar
 
 
 def _mhz(hz: int) -> str:
@@ -71,14 +70,15 @@ def _board_row(summary: Summary, board: Board) -> None:
     summary.add("board", f"{board.id} ({board.name})", "board", board.id)
 
 
-def do_build(c_dir: str, board_name: str, out: str | None, stack: int, summary: Summary):
+def do_build(c_dir: str, board_name: str, out: str | None, stack: int | None, summary: Summary):
     from .build import build_firmware
+    from .build.render import DEFAULT_STACK_BYTES
     from .emulate import load_generated
 
     board = get_board(board_name)
     model = load_generated(c_dir)
     _board_row(summary, board)
-    fw = build_firmware(model, board, Path(out) if out else None, stack_bytes=stack)
+    fw = build_firmware(model, board, Path(out) if out else None, stack_bytes=stack or DEFAULT_STACK_BYTES)
     summary.add("firmware", f"{fw.elf}  (+ .bin, .hex, .map)", "elf", str(fw.elf))
     summary.data.update({"bin": str(fw.bin), "hex": str(fw.hex)})
     _memory_rows(summary, fw)
@@ -89,14 +89,16 @@ def do_build(c_dir: str, board_name: str, out: str | None, stack: int, summary: 
     return fw
 
 
-def do_emulate_board(c_dir: str, board_name: str, vectors, timeout: float, stack: int,
+def do_emulate_board(c_dir: str, board_name: str, vectors, timeout: float, stack: int | None,
                      progress: bool, summary: Summary):
     """Builds for an emulated board, runs the vectors under QEMU over the serial protocol and
     compares every output with TFLite-Micro (and LiteRT, reported)."""
     from .build import build_firmware, find_toolchain
-    from .emulate import compare_exact, load_generated
+    from .build.render import DEFAULT_STACK_BYTES
+    from .emulate import check_against_references, load_generated
     from .emulate.qemu import QemuMachine, find_qemu, require_emulated, run_vectors
-    from .emulate.reference import litert_outputs, tflm_outputs
+    from .emulate.vectors import vector_shape
+    from .emulate.verdict import add_reference_rows, require_bit_exact
 
     board = get_board(board_name)
     require_emulated(board, [b.id for b in load_boards().values() if b.emulated])
@@ -104,48 +106,42 @@ def do_emulate_board(c_dir: str, board_name: str, vectors, timeout: float, stack
     find_qemu()
     model = load_generated(c_dir)
     _board_row(summary, board)
-    fw = build_firmware(model, board, stack_bytes=stack, platformio=False)
+    fw = build_firmware(model, board, stack_bytes=stack or DEFAULT_STACK_BYTES, platformio=False)
 
     n = len(vectors.inputs)
     with progress_bar(n, f"QEMU {board.qemu}", progress, unit="vector") as bar, \
             QemuMachine(board, fw.elf, timeout=timeout) as machine:
-        run = run_vectors(machine, model.sha256, model.input.size, model.output.shape[1:],
+        run = run_vectors(machine, model.sha256, model.input.size, vector_shape(model.output.shape),
                           vectors.inputs, bar.update)
-    tflite = model.tflite_path.read_bytes()
-    with progress_bar(n, "TFLite-Micro reference", progress) as bar:
-        tflm = tflm_outputs(tflite, vectors.inputs, bar.update).reshape(run.outputs.shape)
-    with progress_bar(n, "LiteRT reference", progress) as bar:
-        litert = litert_outputs(tflite, vectors.inputs, bar.update).reshape(run.outputs.shape)
-    vs_tflm = compare_exact(run.outputs, tflm)
-    vs_litert = compare_exact(run.outputs, litert)
-
-    counts = run.instructions
-    median = int(np.median(counts))
-    summary.add("vectors", vectors.source, "vectors", n)
-    summary.add("bit-exact (vs TFLite-Micro)", vs_tflm.summary(), "bit_exact", vs_tflm.exact)
-    summary.add("agreement with LiteRT (reference kernels)",
-                f"{vs_litert.summary()} (max |diff| {vs_litert.max_abs_diff})",
-                "litert_exact", vs_litert.exact)
-    if vectors.labels is not None:
-        acc = float(np.mean(np.argmax(run.outputs.reshape(n, -1), axis=1) == vectors.labels))
-        summary.add("int8 accuracy (on the board)", percent(acc), "board_accuracy", acc)
+    check = check_against_references(model, vectors.inputs, run.outputs, progress=progress)
+    add_reference_rows(summary, check, vectors, "int8 accuracy (on the board)")
     _memory_rows(summary, fw)
     summary.add("stack used (high-water mark)", f"{nbytes(run.stack_used)} of {nbytes(run.stack_size)}",
                 "stack_used_bytes", run.stack_used)
-    spread = f" (min {int(counts.min()):,}, max {int(counts.max()):,})" if counts.min() != counts.max() else ""
-    summary.add("instructions per inference", f"{median:,}{spread}", "instructions", median)
-    summary.data.update({"instructions_min": int(counts.min()), "instructions_max": int(counts.max())})
-    summary.add("MACs per inference", f"{model.macs:,}", "macs", model.macs)
-    per_mac = median / model.macs if model.macs else float("nan")
-    summary.add("instructions per MAC", f"{per_mac:.2f}", "instructions_per_mac", round(per_mac, 4))
+    _instruction_rows(summary, run.instructions, model.macs)
     summary.add("firmware", str(fw.elf), "elf", str(fw.elf))
     summary.add("QEMU wall time", f"{run.wall_seconds:.1f} s ({board.qemu}, -icount shift=7)",
                 "qemu_seconds", round(run.wall_seconds, 2))
-    if not vs_tflm.ok:
-        raise MismatchError(f"{board.id}: firmware output differs from TFLite-Micro on "
-                            f"{vs_tflm.vectors - vs_tflm.exact} of {vs_tflm.vectors} vectors: "
-                            f"{vs_tflm.describe_mismatches()}")
+    require_bit_exact(check, f"{board.id} (QEMU {board.qemu})")
     return run
+
+
+def _instruction_rows(summary: Summary, counts: np.ndarray | None, macs: int) -> None:
+    """Median instructions per inference (the count varies slightly with the input) and per MAC;
+    unknown when the firmware reports no counter rate."""
+    summary.add("MACs per inference", f"{macs:,}", "macs", macs)
+    if counts is None:
+        summary.add("instructions per inference", "unknown (the firmware reports no counter rate, hz=0)",
+                    "instructions", None)
+        summary.data.update({"instructions_min": None, "instructions_max": None})
+        summary.add("instructions per MAC", "unknown", "instructions_per_mac", None)
+        return
+    median, low, high = int(np.median(counts)), int(counts.min()), int(counts.max())
+    spread = f" (min {low:,}, max {high:,})" if low != high else ""
+    summary.add("instructions per inference", f"{median:,}{spread}", "instructions", median)
+    summary.data.update({"instructions_min": low, "instructions_max": high})
+    per_mac = median / macs if macs else float("nan")
+    summary.add("instructions per MAC", f"{per_mac:.2f}", "instructions_per_mac", round(per_mac, 4))
 
 
 def check_emulated_board(board_name: str) -> Board:
@@ -164,19 +160,13 @@ def do_run_on_board(c_dir: str, board_name: str, vectors, limit: int | None, tim
                     progress: bool, summary: Summary) -> None:
     """The last stage of `run --board`: the board's rows join the run's summary, prefixed by the
     board; its JSON figures go under "board_run"."""
-    from dataclasses import replace
-
-    if limit is not None and limit < len(vectors.inputs):
-        vectors = replace(vectors, inputs=vectors.inputs[:limit],
-                          labels=None if vectors.labels is None else vectors.labels[:limit],
-                          source=f"{vectors.source}, first {limit:,}")
+    if limit is not None:
+        vectors = vectors.first(limit)
     board_summary = Summary("board")
     try:
-        do_emulate_board(c_dir, board_name, vectors, timeout, DEFAULT_STACK, progress, board_summary)
+        do_emulate_board(c_dir, board_name, vectors, timeout, None, progress, board_summary)
     finally:
         for label, text in board_summary.rows:
             summary.add(f"{board_name}: {label}", text)
         summary.data["board_run"] = board_summary.data
 
-
-DEFAULT_STACK = 4096

@@ -266,9 +266,13 @@ def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
         _, test_acc = model.evaluate(features.as_float(features.x_test), features.y_test, verbose=0)
     t_train = time.monotonic() - t1
 
-    tmp = run.float_model.with_name(".model.tmp.keras")
-    model.save(tmp)
-    os.replace(tmp, run.float_model)
+    tmp = run.float_model.with_name(".model.tmp.keras")  # Keras saves only to a name ending in .keras
+    try:
+        model.save(tmp)
+        os.replace(tmp, run.float_model)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     counts = {"train": len(features.y_train), "validation": len(features.y_val),
               "test": len(features.y_test)}
     metrics = {

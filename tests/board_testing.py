@@ -1,5 +1,6 @@
-"""Shared by the board tests: a compiled reference model, and a copy of it whose model code hangs
-or faults (to check that the host side stops such firmware and says why)."""
+"""Shared by the board tests: a compiled reference model, a copy of it whose model code hangs
+or faults (to check that the host side stops such firmware and says why), and the check of a
+one-line CLI error."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from pipeline.codegen import render_program
 from pipeline.compile import compile_graph
+from pipeline.emulate.generated import load_generated
 from pipeline.tflite.reader import read_model
 
 from conftest import shared_model
@@ -21,6 +23,16 @@ def compile_reference(out: Path, model_name: str = "kws_ref_model.tflite") -> Pa
     return out
 
 
+def one_line_error(capsys, code: int, *fragments: str) -> str:
+    """The CLI failed (``code``) with one ``error:`` line on stderr that contains every fragment."""
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code != 0 and len(lines) == 1 and lines[0].startswith("error: "), err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
 BROKEN_INVOKE = {
     # spins forever inside the inference: the firmware greets, takes INFER, never answers
     "hang": "for (;;) { __asm__ volatile(\"nop\"); }",
@@ -32,7 +44,7 @@ BROKEN_INVOKE = {
 def broken_copy(c_dir: Path, out: Path, how: str) -> Path:
     """A copy of ``c_dir`` whose <name>_invoke() does what BROKEN_INVOKE[how] says."""
     shutil.copytree(c_dir, out)
-    name = next(p.stem for p in out.glob("*_weights.c")).removesuffix("_weights")
+    name = load_generated(out).name
     (out / f"{name}.c").write_text(
         f'#include <stdint.h>\n#include "{name}.h"\n\n'
         f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -26,13 +27,14 @@ def require_tool(*names: str) -> str:
 
 
 def require_module(name: str):
-    """Imports a Python module; skips without it (fails under CI=true, which installs everything)."""
+    """Imports a Python module (``pytest.importorskip``, also at module level); skips without it,
+    but fails under CI=true, which installs everything."""
     try:
-        return __import__(name)
+        return importlib.import_module(name)
     except ImportError:
         if IN_CI:
             pytest.fail(f"Python module {name} is not installed; CI must install it")
-        pytest.skip(f"Python module {name} is not installed")
+        pytest.skip(f"Python module {name} is not installed", allow_module_level=True)
 
 
 def shared_model(name: str) -> Path:
@@ -46,3 +48,15 @@ def shared_model(name: str) -> Path:
 @pytest.fixture
 def host_cc() -> str:
     return require_tool("cc", "gcc", "clang")
+
+
+@pytest.fixture(scope="module")
+def kws_c(request, tmp_path_factory) -> Path:
+    """The reference KWS model's generated C, once per module, for the board tests: needs
+    arm-none-eabi-gcc, and qemu-system-arm too in a module marked ``qemu``."""
+    from board_testing import compile_reference
+
+    require_tool("arm-none-eabi-gcc")
+    if request.node.get_closest_marker("qemu"):
+        require_tool("qemu-system-arm")
+    return compile_reference(tmp_path_factory.mktemp("kws") / "c")

@@ -19,7 +19,7 @@ from pipeline.cli import main
 from pipeline.emulate import load_generated
 from pipeline.errors import SizeError
 
-from board_testing import compile_reference
+from board_testing import one_line_error
 from conftest import require_tool
 
 pytestmark = pytest.mark.cross
@@ -29,21 +29,6 @@ REAL = [b for b in BOARDS.values() if not b.emulated]
 TOO_SMALL = {"nucleo_l031k6"}
 ARCH = {"cortex-m0plus": b"6S-M", "cortex-m3": b"7-M", "cortex-m4": b"7E-M", "cortex-m7": b"7E-M",
         "cortex-m33": b"8-M.MAIN", "cortex-m55": b"cortex-m55"}   # Tag_CPU_name after linking
-
-
-@pytest.fixture(scope="module")
-def kws_c(tmp_path_factory):
-    require_tool("arm-none-eabi-gcc")
-    return compile_reference(tmp_path_factory.mktemp("kws") / "c")
-
-
-def one_line_error(capsys, code: int, *fragments: str) -> str:
-    err = capsys.readouterr().err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert code != 0 and len(lines) == 1 and lines[0].startswith("error: "), err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 @pytest.mark.parametrize("board", [b.id for b in BOARDS.values()])
@@ -102,7 +87,7 @@ def check_platformio_project(fw, board):
     assert ("void setup()" in main_cpp) if board.platformio.framework == "arduino" else ("int main()" in main_cpp)
     sources = sorted((project / "src").rglob("*.c"))
     names = {p.name for p in sources}
-    assert {"mf_app.c", "mf_model_glue.c", "kws_ref_model.c", "kws_ref_model_weights.c", "conv2d.c"} <= names
+    assert {"mf_app.c", "mf_model_glue.c", "kws_ref_model.c", "conv2d.c"} <= names
     # Everything but the framework glue compiles for the board with the project's include paths.
     objects = project.parent / "pio-check"
     objects.mkdir()

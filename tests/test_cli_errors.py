@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.cli import main
 
-from conftest import REPO, shared_model
+from conftest import REPO, require_module, shared_model
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -32,14 +32,14 @@ def test_compile_missing_file(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("content, fragment", [
-    (b"", "none.tflite"),
+    (b"", "file is empty"),
     (b"hello, this is text and not a model\n" * 10, "not a TFLite flatbuffer"),
 ])
 def test_compile_not_a_model(tmp_path, capsys, content, fragment):
     bad = tmp_path / "none.tflite"
     bad.write_bytes(content)
     code, _, err = run_cli(capsys, "compile", str(bad), "--out", str(tmp_path / "c"))
-    assert_one_line_error(code, err, "none.tflite")
+    assert_one_line_error(code, err, "none.tflite", fragment)
     assert not (tmp_path / "c").exists()
 
 
@@ -88,7 +88,7 @@ def test_train_unknown_architecture(tmp_path, capsys):
 @pytest.mark.train
 @pytest.mark.parametrize("make", ["missing", "empty"])
 def test_train_missing_or_empty_dataset(tmp_path, capsys, make):
-    pytest.importorskip("tensorflow")
+    require_module("tensorflow")
     data = tmp_path / "speech"
     if make == "empty":
         data.mkdir()

@@ -16,7 +16,9 @@ from pipeline.data.images import (PIXEL_SCALE, load_cifar10, load_digits, load_i
                                   make_synthetic_images, stratified_split)
 from pipeline.errors import DatasetError
 
-Image = pytest.importorskip("PIL.Image")
+from conftest import require_module
+
+Image = require_module("PIL.Image")
 
 
 def _save(path, array, fmt, mode=None):
@@ -282,7 +284,7 @@ def test_cifar10_refuses_pickles_that_run_code(tmp_path):
 # ---------------------------------------------------------------- digits and generated shapes
 
 def test_digits_default():
-    pytest.importorskip("sklearn")
+    require_module("sklearn")
     ds = load_digits(size=16, channels=1, validation_fraction=0.1, test_fraction=0.2, seed=0)
     assert ds.classes == tuple("0123456789")
     assert len(ds.train) + len(ds.validation) + len(ds.test) == 1797

@@ -14,7 +14,9 @@ from pipeline.data import synth
 from pipeline.data.synth import default_synth_dir, synthesize_speech_commands
 from pipeline.errors import DatasetError
 
-pytest.importorskip("espeakng_loader")
+from conftest import require_module
+
+require_module("espeakng_loader")
 
 TINY = 3  # clips per class: one per split
 

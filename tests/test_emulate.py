@@ -50,13 +50,29 @@ def test_vectors_file_errors(tmp_path, capsys, host_cc):
     model = shared_model("kws_ref_model.tflite")
     c_dir = tmp_path / "c"
     assert main(["compile", str(model), "--out", str(c_dir), "--quiet"]) == 0
-    wrong = tmp_path / "wrong.npz"
-    np.savez(wrong, inputs=np.zeros((3, 10, 49, 1), np.int8))
+    cases = {
+        "wrong.npz": (dict(inputs=np.zeros((3, 10, 49, 1), np.int8)), "shape [3, 10, 49, 1]"),
+        "empty.npz": (dict(inputs=np.zeros((0, 49, 10, 1), np.int8)), "N >= 1"),
+        "float.npz": (dict(inputs=np.full((2, 49, 10, 1), 300.7)), "float64"),
+        "labels.npz": (dict(inputs=np.zeros((2, 49, 10, 1), np.int8), labels=np.zeros(3, np.int64)),
+                       "'labels' must be 2 integers"),
+    }
+    paths = []
+    for name, (arrays, fragment) in cases.items():
+        np.savez(tmp_path / name, **arrays)
+        paths.append((tmp_path / name, fragment))
+    np.save(tmp_path / "array.npy", np.zeros((2, 49, 10, 1), np.int8))
     not_npz = tmp_path / "text.npz"
     not_npz.write_text("hello")
-    for path, fragment in ((wrong, "shape [10, 49, 1]"), (not_npz, "not a vectors .npz"),
-                           (tmp_path / "none.npz", "no such vectors file")):
+    paths += [(tmp_path / "array.npy", "not a vectors .npz"), (not_npz, "not a vectors .npz"),
+              (tmp_path / "none.npz", "no such vectors file")]
+    for path, fragment in paths:
         capsys.readouterr()
         assert main(["emulate", str(c_dir), "--host", "--vectors", str(path)]) != 0
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and str(path) in err[0] and fragment in err[0], err
+    for n in ("0", "-1", "x"):  # usage errors: exit code 2, one line
+        with pytest.raises(SystemExit) as stop:
+            main(["emulate", str(c_dir), "--host", "--random", n])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert stop.value.code == 2 and len(err) == 1 and "--random" in err[0], err

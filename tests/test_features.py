@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import decimal
-import os
 import shutil
 import subprocess
 from decimal import Decimal
@@ -26,6 +25,8 @@ from pipeline.features import (
     render_c_tables,
 )
 from pipeline.features import frontend as fe
+
+from conftest import require_tool
 
 REPO = Path(__file__).resolve().parents[1]
 FRONTEND_DIR = REPO / "firmware" / "frontend"
@@ -420,12 +421,7 @@ int main(int argc, char **argv)
 
 
 def _compiler() -> str:
-    cc = shutil.which("cc")
-    if cc is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no C compiler (cc) on PATH, and CI=true")
-        pytest.skip("no C compiler (cc) on PATH")
-    return cc
+    return require_tool("cc", "gcc", "clang")
 
 
 def _build(tmp_path: Path, extra: list[str]) -> Path:
@@ -487,11 +483,7 @@ def test_c_frontend_worst_case_frames_under_sanitizers(tmp_path):
 @pytest.mark.cross
 @pytest.mark.parametrize("cpu", ["cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m55"])
 def test_c_frontend_cross_compiles(tmp_path, cpu):
-    gcc = shutil.which("arm-none-eabi-gcc")
-    if gcc is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("arm-none-eabi-gcc not on PATH, and CI=true")
-        pytest.skip("arm-none-eabi-gcc not on PATH")
+    gcc = require_tool("arm-none-eabi-gcc")
     res = subprocess.run([gcc, f"-mcpu={cpu}", "-mthumb", "-std=c99", "-Wall", "-Wextra", "-Werror",
                           "-Wpedantic", "-Wconversion", "-O2", "-c",
                           str(FRONTEND_DIR / "mf_frontend.c"), "-o", str(tmp_path / "fe.o")],

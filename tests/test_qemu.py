@@ -17,28 +17,12 @@ from pipeline.emulate import load_generated
 from pipeline.emulate.protocol import infer_line
 from pipeline.emulate.qemu import QemuMachine, ticks_to_instructions
 
-from board_testing import broken_copy, compile_reference
-from conftest import require_tool
+from board_testing import broken_copy, one_line_error
+from conftest import require_module, require_tool
 
 pytestmark = [pytest.mark.qemu, pytest.mark.cross]
 
 EMULATED = [b.id for b in load_boards().values() if b.emulated]
-
-
-@pytest.fixture(scope="module")
-def kws_c(tmp_path_factory):
-    require_tool("arm-none-eabi-gcc")
-    require_tool("qemu-system-arm")
-    return compile_reference(tmp_path_factory.mktemp("kws") / "c")
-
-
-def one_line_error(capsys, code: int, *fragments: str) -> str:
-    err = capsys.readouterr().err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert code != 0 and len(lines) == 1 and lines[0].startswith("error: "), err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 @pytest.mark.parametrize("board", EMULATED)
@@ -215,7 +199,7 @@ def test_protocol_over_a_serial_port(kws_c, tmp_path):
 def test_demo_recipe_on_every_emulated_board(tmp_path, capsys, monkeypatch):
     """The demo's DS-CNN (tiny recipe): `run --board` ends the chain on mps2_an386, then the same
     generated C runs on the other emulated boards with the test split, bit-exact everywhere."""
-    pytest.importorskip("tensorflow")
+    require_module("tensorflow")
     require_tool("arm-none-eabi-gcc")
     require_tool("qemu-system-arm")
     from test_pipeline_e2e import TINY_RECIPE

@@ -8,7 +8,6 @@ not accuracy (the digits default's accuracy is measured by `mcuforge run models/
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pytest
@@ -102,10 +101,6 @@ def _tiny(arch: str, size: int, per_class: int, augmentation: str) -> str:
             "quantization: {representative_samples: 24}\n")
 
 
-# Kernels another part of issue 4 adds; until they land, compile names them as unsupported.
-PENDING_OPS = {"ADD", "PAD", "MEAN", "CONCATENATION"}
-
-
 @pytest.mark.slow
 @pytest.mark.train
 @pytest.mark.host
@@ -120,11 +115,6 @@ def test_mlperf_tiny_vision_models_one_epoch(tmp_path, capsys, host_cc, arch, si
     require_module("tensorflow")
     code, captured, run = _run(tmp_path, _tiny(arch, size, per_class, augmentation), f"tiny_{arch}",
                                capsys)
-    if code != 0:
-        match = re.search(r"unsupported ops? (.*?); supported", captured.err)
-        missing = {m.split()[0] for m in match.group(1).split(", ")} if match else set()
-        if missing and missing <= PENDING_OPS:
-            pytest.skip(f"{arch}: compile lacks the {', '.join(sorted(missing))} kernels (pending)")
     assert code == 0, captured.err
     summary = json.loads(captured.out.strip().splitlines()[-1])
     assert summary["bit_exact"] == summary["vectors"] > 0

@@ -31,6 +31,16 @@
 #define MCUFORGE_KERNELS_H
 
 #include <stddef.h>   /* NULL, for an absent bias */
+
+/* 16-byte alignment of the generated weight arrays and the arena (wide loads, cache lines).
+ * Predefine MF_ALIGN16 for a compiler without GNU attributes. */
+#ifndef MF_ALIGN16
+#if defined(__GNUC__) || defined(__clang__) || defined(__ARMCC_VERSION)
+#define MF_ALIGN16 __attribute__((aligned(16)))
+#else
+#error "define MF_ALIGN16 to this compiler's 16-byte alignment attribute"
+#endif
+#endif
 #include <stdint.h>
 
 #ifdef __cplusplus

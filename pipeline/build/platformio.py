@@ -20,7 +20,8 @@ from ..boards import Board
 from ..emulate.generated import GeneratedModel
 from ..errors import BoardError
 from ..resources import FIRMWARE_DIR
-from .render import environment, firmware_context
+from ..templating import environment
+from .render import firmware_context
 
 BAUD = 115_200
 INCLUDE_DIRS = ("src/mcuforge", "src/model")

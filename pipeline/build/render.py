@@ -10,25 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from .. import __version__
 from ..boards import Board, MemoryRegion
 from ..emulate.generated import GeneratedModel
-from ..resources import TEMPLATES_DIR
+from ..templating import environment
 
+# The stack the linker script reserves unless --stack says otherwise: the one default for the
+# build, emulate and run commands. Tensors live in the arena, so the stack holds only call frames
+# and the protocol's small buffers: about 350 B measured on the KWS reference model (README);
+# 4 KiB leaves a wide margin for deeper graphs and framework (PlatformIO) code at little RAM cost.
 DEFAULT_STACK_BYTES = 4096
-
-
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
 
 
 def c_hex(value: int) -> str:
@@ -97,7 +88,7 @@ def firmware_context(model: GeneratedModel, board: Board, stack_bytes: int,
         "version": __version__,
         "board": board,
         "model": model,
-        "guard": model.name.upper(),
+        "guard": model.macro_prefix,
         "code": _region(board.code_region),
         "data": _region(board.data_region),
         "stack_bytes": stack_bytes,

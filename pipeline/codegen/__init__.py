@@ -3,7 +3,7 @@
 Output folder (replaced whole, atomically):
     <name>.h            the API: <name>_invoke(), sizes, input/output quantization
     <name>.c            arena, kernel params, the call sequence
-    <name>_weights.c/.h constant arrays (16-byte aligned, const: they stay in flash)
+    <name>_weights.inc  static const arrays (16-byte aligned: they stay in flash), included by <name>.c
     mcuforge_kernels.h, mf_*.h, kernels/*.c   copies of firmware/ so the folder builds on its own
     model.tflite        the compiled model, for the reference interpreters
     model_info.json     what later stages (emulate, build, report) need, machine-readable
@@ -18,13 +18,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
 from .. import __version__
 from ..compile.program import ConstArray, KernelCall, Program
 from ..fsutil import atomic_dir
-from ..resources import INCLUDE_DIR, KERNELS_DIR, TEMPLATES_DIR
+from ..resources import INCLUDE_DIR, KERNELS_DIR
+from ..templating import environment
 
 VALUES_PER_LINE = {"int8_t": 16, "int16_t": 12, "int32_t": 8}
 
@@ -37,23 +37,13 @@ class RenderedCall:
     params_name: str
     arguments: str       # "arena + 0, arena + 1024"
     comment: str
+    failure_code: int    # what <name>_invoke returns when this call fails: 1 + its position
 
 
 @dataclass(frozen=True)
 class RenderedArray:
     array: ConstArray
     lines: tuple[str, ...]
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
 
 
 def _array_lines(array: ConstArray) -> tuple[str, ...]:
@@ -73,6 +63,7 @@ def _rendered_calls(program: Program) -> list[RenderedCall]:
             params_name=f"op{call.op_index}_params",
             arguments=", ".join(pointers),
             comment=f"op {call.op_index}: {call.opcode}, {call.macs:,} MACs",
+            failure_code=k + 1,
         ))
     return out
 
@@ -85,6 +76,7 @@ def model_info(program: Program) -> dict:
     return {
         "generator": f"mcuforge {__version__}",
         "name": program.name,
+        "macro_prefix": program.macro_prefix,
         "source": program.source_name,
         "sha256": program.sha256,
         "arena_bytes": program.arena_size,
@@ -100,21 +92,22 @@ def model_info(program: Program) -> dict:
 def render_program(program: Program, out_dir: Path, tflite: bytes) -> Path:
     """Writes the folder; ``tflite`` (the source model's bytes) is kept beside it as model.tflite so
     later stages can run the reference interpreters on exactly what was compiled."""
-    env = _environment()
+    env = environment()
     context = {
         "version": __version__,
         "p": program,
         "calls": _rendered_calls(program),
+        "call_count": len(program.calls),
         "arrays": [RenderedArray(a, _array_lines(a)) for a in program.constants],
-        "guard": program.name.upper(),
+        "input_offset": program.slot(program.inputs[0].tensor).offset,
+        "output_offset": program.slot(program.outputs[0].tensor).offset,
     }
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as tmp:
         files = {
             f"{program.name}.h": "model.h.j2",
             f"{program.name}.c": "model.c.j2",
-            f"{program.name}_weights.h": "weights.h.j2",
-            f"{program.name}_weights.c": "weights.c.j2",
+            f"{program.name}_weights.inc": "weights.inc.j2",
         }
         for filename, template in files.items():
             (tmp / filename).write_text(env.get_template(template).render(context))

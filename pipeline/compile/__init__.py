@@ -21,10 +21,16 @@ float for goto if inline int long register restrict return short signed sizeof s
 typedef union unsigned void volatile while""".split())
 
 
+# Prefixes of mcuforge's own files and symbols (mcuforge_kernels.h, mf_app.c, mf_conv2d_s8, ...):
+# a model named like them would overwrite a support file in the generated folder or clash at link.
+_RESERVED_PREFIXES = ("mf_", "mcuforge_")
+
+
 def c_identifier(text: str) -> str:
-    """A valid, lower-case C identifier derived from ``text`` (e.g. a file stem)."""
+    """A valid, lower-case C identifier derived from ``text`` (e.g. a file stem), never one that
+    collides with a C keyword or with mcuforge's own files and symbols."""
     ident = re.sub(r"[^0-9a-zA-Z_]+", "_", text).strip("_").lower() or "model"
-    if ident[0].isdigit() or ident in _C_KEYWORDS:
+    if ident[0].isdigit() or ident in _C_KEYWORDS or ident == "mcuforge" or ident.startswith(_RESERVED_PREFIXES):
         ident = "m_" + ident
     return ident
 

@@ -58,6 +58,10 @@ class ArenaSlot:
     first_use: int     # index of the first kernel call that writes it (-1: model input)
     last_use: int      # index of the last kernel call that reads it (len(calls): model output)
 
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
 
 @dataclass(frozen=True)
 class TensorIO:
@@ -82,6 +86,11 @@ class Program:
     arena_size: int                # bytes, multiple of 16
     inputs: tuple[TensorIO, ...]
     outputs: tuple[TensorIO, ...]
+
+    @property
+    def macro_prefix(self) -> str:
+        """Prefix of the generated header's macros (<NAME>_INPUT_SIZE, ...)."""
+        return self.name.upper()
 
     @property
     def constants(self) -> tuple[ConstArray, ...]:

@@ -25,6 +25,7 @@ class IOInfo:
 class GeneratedModel:
     folder: Path
     name: str
+    macro_prefix: str          # of the generated header's macros, e.g. KWS_DSCNN
     source_name: str
     sha256: str
     arena_bytes: int
@@ -51,7 +52,8 @@ def load_generated(folder: str | Path) -> GeneratedModel:
         raise GeneratedFolderError(f"{folder}: not a folder written by `mcuforge compile` (no model_info.json)")
     try:
         info = json.loads(info_path.read_text())
-        return GeneratedModel(folder=folder, name=info["name"], source_name=info["source"],
+        return GeneratedModel(folder=folder, name=info["name"], macro_prefix=info["macro_prefix"],
+                              source_name=info["source"],
                               sha256=info["sha256"], arena_bytes=int(info["arena_bytes"]),
                               weight_bytes=int(info["weight_bytes"]), macs=int(info["macs"]),
                               input=_io(info["inputs"][0]), output=_io(info["outputs"][0]))

@@ -8,13 +8,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
 from .. import __version__
 from ..errors import BuildError, EmulationError, ToolMissingError
-from ..resources import TEMPLATES_DIR, cache_dir
+from ..resources import cache_dir
+from ..templating import environment
 from .generated import GeneratedModel
+from .vectors import vector_shape
 
 HOST_CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
 
@@ -28,10 +29,7 @@ def host_compiler() -> str:
 
 
 def _render_driver(model: GeneratedModel, path: Path) -> None:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True)
-    path.write_text(env.get_template("host_main.c.j2").render(version=__version__, p=model))
+    path.write_text(environment().get_template("host_main.c.j2").render(version=__version__, p=model))
 
 
 def _compile(cmd: list[str], what: str) -> None:
@@ -79,7 +77,8 @@ def build_host(model: GeneratedModel, work_dir: Path) -> Path:
 
 
 def run_host(exe: Path, model: GeneratedModel, inputs: np.ndarray, timeout: float = 600.0) -> np.ndarray:
-    """Feeds int8 vectors [N, *input.shape[1:]] through the executable; returns [N, *output.shape[1:]]."""
+    """Feeds int8 vectors (see pipeline.emulate.vectors) through the executable; returns outputs
+    [N, *vector_shape(output shape)]."""
     flat = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
     if flat.shape[1] != model.input.size:
         raise EmulationError(f"input vectors have {flat.shape[1]} bytes each; {model.name} takes "
@@ -97,4 +96,4 @@ def run_host(exe: Path, model: GeneratedModel, inputs: np.ndarray, timeout: floa
         raise EmulationError(f"{exe.name} wrote {len(result.stdout)} bytes for {len(flat)} vectors, "
                              f"expected {expected}")
     out = np.frombuffer(result.stdout, dtype=np.int8)
-    return out.reshape(len(flat), *model.output.shape[1:])
+    return out.reshape(len(flat), *vector_shape(model.output.shape))

@@ -18,6 +18,9 @@ from ..errors import EmulationError, McuforgeError
 
 PROTOCOL_VERSION = 1
 MAX_LINE = 1 << 20
+# Serial output kept for error messages, which quote the last line or two (cut to 160 characters):
+# a few KB hold them (a greeting is ~200 B) without keeping a long session's whole output.
+SEEN_BYTES = 4096
 
 
 class Transport(Protocol):
@@ -76,7 +79,7 @@ class DeviceSession:
         self.error = error
         self.on_dead = on_dead     # says why the link ended (e.g. "QEMU exited with code 3")
         self._pending = bytearray()
-        self._seen = bytearray()   # the last few KB received, for error messages
+        self._seen = bytearray()   # the last SEEN_BYTES received, for error messages
 
     # ------------------------------------------------------------ lines
 
@@ -106,7 +109,7 @@ class DeviceSession:
             if chunk:
                 self._pending += chunk
                 self._seen += chunk
-                del self._seen[:-4096]
+                del self._seen[:-SEEN_BYTES]
                 if len(self._pending) > MAX_LINE:
                     raise self._fail(f"a line longer than {MAX_LINE:,} bytes")
         line, _, rest = bytes(self._pending).partition(b"\n")

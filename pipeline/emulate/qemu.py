@@ -26,6 +26,8 @@ from ..errors import BoardError, EmulationError, ToolMissingError
 from .protocol import DeviceSession, Hello
 
 ICOUNT_SHIFT = 7
+# Seconds for QEMU to open its serial port: well under one normally, but a loaded 2-core CI
+# machine running tests in parallel can stall process start-up for several.
 START_TIMEOUT = 20.0
 QEMU_INSTALL_HINT = "install it (Debian: apt-get install qemu-system-arm)"
 
@@ -183,9 +185,9 @@ class QemuRun:
     """What one emulated board did with a set of input vectors."""
 
     hello: Hello
-    outputs: np.ndarray          # [N, *output shape], int8
-    instructions: np.ndarray     # [N] instructions per inference
-    overhead_instructions: int   # of the two counter reads, already subtracted
+    outputs: np.ndarray                 # [N, *output shape], int8
+    instructions: np.ndarray | None     # [N] instructions per inference; None: unknown (hz=0)
+    overhead_instructions: int | None   # of the two counter reads, already subtracted
     stack_used: int
     stack_size: int
     wall_seconds: float
@@ -199,6 +201,9 @@ def run_vectors(machine: QemuMachine, sha256: str, input_size: int, output_shape
     t0 = time.monotonic()
     session = machine.start()
     hello = session.wait_hello()
+    if not hello.get("sha256"):
+        raise EmulationError(f"{machine.name}: the firmware's greeting has no sha256 field "
+                             f"({hello.line!r}); rebuild it with this mcuforge")
     if hello.get("sha256") != sha256:
         raise EmulationError(f"{machine.name}: the firmware runs model sha256 {hello.get('sha256')[:12]}..., "
                              f"expected {sha256[:12]}... (rebuild it)")
@@ -206,7 +211,9 @@ def run_vectors(machine: QemuMachine, sha256: str, input_size: int, output_shape
         raise EmulationError(f"{machine.name}: the firmware takes {hello.int('in')} input bytes, "
                              f"the model {input_size}")
     hz = hello.int("hz")
-    overhead = ticks_to_instructions(hello.int("overhead"), hz, machine.shift)
+    # A firmware that knows no counter rate (hz=0 or absent) still runs: its instructions are unknown.
+    counting = hz > 0
+    overhead = ticks_to_instructions(hello.int("overhead"), hz, machine.shift) if counting else None
     flat = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
     outputs, counts = [], []
     for i, row in enumerate(flat):
@@ -215,7 +222,8 @@ def run_vectors(machine: QemuMachine, sha256: str, input_size: int, output_shape
             raise EmulationError(f"{machine.name}: inference of vector {i} failed in kernel call "
                                  f"{result.status - 1} (status {result.status})")
         outputs.append(np.frombuffer(result.output, dtype=np.int8))
-        counts.append(ticks_to_instructions(result.ticks, hz, machine.shift) - overhead)
+        if counting:
+            counts.append(ticks_to_instructions(result.ticks, hz, machine.shift) - overhead)
         if on_step:
             on_step(1)
     stats = session.stats()
@@ -223,6 +231,7 @@ def run_vectors(machine: QemuMachine, sha256: str, input_size: int, output_shape
     if code != 0:
         raise EmulationError(f"{machine.name}: QEMU exited with code {code} after EXIT 0")
     return QemuRun(hello=hello, outputs=np.stack(outputs).reshape(len(flat), *output_shape),
-                   instructions=np.array(counts, dtype=np.int64), overhead_instructions=overhead,
+                   instructions=np.array(counts, dtype=np.int64) if counting else None,
+                   overhead_instructions=overhead,
                    stack_used=stats.get("stack_used", 0), stack_size=stats.get("stack_size", 0),
                    wall_seconds=time.monotonic() - t0)

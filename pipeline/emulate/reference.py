@@ -16,6 +16,7 @@ import numpy as np
 
 from ..capture import captured_fd
 from ..errors import McuforgeError, MissingDependencyError
+from .vectors import vector_shape
 
 ProgressHook = Callable[[int], None]
 
@@ -40,11 +41,13 @@ def _tflm_run_chunk(model: bytes, inputs: np.ndarray) -> np.ndarray:
         interp = runtime.Interpreter.from_bytes(model)
     except Exception as exc:  # the package raises RuntimeError with TFLM's log text
         raise ReferenceRunError(f"TFLite-Micro rejected the model: {' '.join(str(exc).split())}") from exc
+    in_shape = tuple(interp.get_input_details(0)["shape"])
     outputs = []
     for row in inputs:
-        interp.set_input(row[None, ...], 0)
+        interp.set_input(row.reshape(in_shape), 0)
         interp.invoke()
-        outputs.append(np.array(interp.get_output(0))[0])
+        out = np.array(interp.get_output(0))
+        outputs.append(out.reshape(vector_shape(out.shape)))
     return np.stack(outputs)
 
 
@@ -85,6 +88,10 @@ def _isolated(worker: Callable[[bytes, np.ndarray], np.ndarray], who: str, model
         _pool = None
         raise ReferenceRunError(f"{who} crashed while running the model (a native abort or fault in "
                                 "the interpreter; the model is likely outside what it supports)") from exc
+    except McuforgeError:
+        raise
+    except Exception as exc:  # the interpreters report failures as RuntimeError/ValueError
+        raise ReferenceRunError(f"{who} failed on the model: {' '.join(str(exc).split())}") from exc
     return np.concatenate(parts) if parts else np.zeros((0,), dtype=np.int8)
 
 
@@ -93,16 +100,24 @@ def tflm_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None 
     return _isolated(_tflm_run_chunk, "TFLite-Micro", model, inputs, on_step)
 
 
-def tflm_arena_bytes(model: bytes) -> int:
-    """TFLite-Micro's arena for the model, as its recording allocator reports it."""
+def _tflm_arena_report(model: bytes, _unused: np.ndarray) -> np.ndarray:
     runtime = _tflm_module()
-    interp = runtime.Interpreter.from_bytes(model)
+    try:
+        interp = runtime.Interpreter.from_bytes(model)
+    except Exception as exc:
+        raise ReferenceRunError(f"TFLite-Micro rejected the model: {' '.join(str(exc).split())}") from exc
     with captured_fd(1) as out, captured_fd(2) as err:  # the log goes to stderr (fd 2)
         interp.print_allocations()
     match = re.search(r"Arena allocation total (\d+) bytes", "".join(out + err))
     if not match:
         raise ReferenceRunError("TFLite-Micro did not report its arena size")
-    return int(match.group(1))
+    return np.array([int(match.group(1))])
+
+
+def tflm_arena_bytes(model: bytes) -> int:
+    """TFLite-Micro's arena for the model, as its recording allocator reports it (in the child
+    process: its flatbuffer parser can fail on files our stricter reader still accepts)."""
+    return int(_isolated(_tflm_arena_report, "TFLite-Micro", model, np.zeros((1, 1)), None)[0])
 
 
 def _litert_interpreter(model: bytes, reference_kernels: bool):
@@ -127,13 +142,13 @@ def _litert_run_chunk(model: bytes, inputs: np.ndarray, reference_kernels: bool)
         raise
     except Exception as exc:
         raise ReferenceRunError(f"LiteRT rejected the model: {' '.join(str(exc).split())}") from exc
-    inp = interp.get_input_details()[0]["index"]
-    out = interp.get_output_details()[0]["index"]
+    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]["index"]
     outputs = []
     for row in inputs:
-        interp.set_tensor(inp, row[None, ...])
+        interp.set_tensor(inp["index"], row.reshape(tuple(inp["shape"])))
         interp.invoke()
-        outputs.append(interp.get_tensor(out)[0].copy())
+        result = interp.get_tensor(out)
+        outputs.append(result.reshape(vector_shape(result.shape)).copy())
     return np.stack(outputs)
 
 

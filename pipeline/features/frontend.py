@@ -71,6 +71,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import DatasetError
+from pipeline.fsutil import write_bytes_atomic
 
 # Real feature value = F * FEATURE_SCALE, in log2 units (F is Q10 log2).
 FEATURE_SCALE: float = 1.0 / 1024.0
@@ -591,8 +592,6 @@ def render_c_tables(config: FrontendConfig = DEFAULT_CONFIG) -> str:
 def write_c_tables(path: str | os.PathLike[str], config: FrontendConfig = DEFAULT_CONFIG) -> Path:
     """Write ``render_c_tables(config)`` to ``path`` atomically (temporary name, then rename)."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_c_tables(config), encoding="ascii", newline="\n")
-    os.replace(tmp, path)
+    write_bytes_atomic(path, render_c_tables(config).encode("ascii"))
     return path
 
