@@ -51,13 +51,13 @@ def do_train(recipe_path: str, out: str | None, data: str | None, progress: bool
     run = RunDir(Path(out or Path("build") / recipe.name))
     m = train(recipe, run, data_override=data, progress=progress)
     summary.add("run folder", str(run.root), "run_dir", str(run.root))
-    n = m["examples"]
+    n = m.examples
     summary.add(f"{'images' if recipe.is_image else 'clips'} (train/val/test)",
                 f"{n['train']:,} / {n['validation']:,} / {n['test']:,}", "examples", n)
-    summary.add("epochs", str(m["epochs_run"]), "epochs", m["epochs_run"])
-    summary.add("float accuracy (test)", percent(m["float_test_accuracy"]), "float_accuracy",
-                m["float_test_accuracy"])
-    summary.add("parameters", f"{m['parameters']:,}", "parameters", m["parameters"])
+    summary.add("epochs", str(m.epochs_run), "epochs", m.epochs_run)
+    summary.add("float accuracy (test)", percent(m.float_test_accuracy), "float_accuracy",
+                m.float_test_accuracy)
+    summary.add("parameters", f"{m.parameters:,}", "parameters", m.parameters)
     return recipe, run
 
 
@@ -69,14 +69,14 @@ def do_quantize(run_path: str, progress: bool, summary: Summary):
     run = RunDir(Path(run_path))
     recipe = load_recipe(run.require(run.recipe, "train"))
     m = quantize(recipe, run, progress=progress)
-    summary.add("float accuracy (test)", percent(m["float_accuracy"]), "float_accuracy", m["float_accuracy"])
-    summary.add("int8 accuracy (test, LiteRT)", percent(m["int8_accuracy"]), "int8_accuracy",
-                m["int8_accuracy"])
-    summary.add("float/int8 agreement", percent(m["float_int8_agreement"]), "float_int8_agreement",
-                m["float_int8_agreement"])
-    summary.add("model bytes (.tflite)", nbytes(m["tflite_bytes"]), "tflite_bytes", m["tflite_bytes"])
-    summary.data["confusion_int8"] = m["confusion_int8"]
-    summary.data["classes"] = m["classes"]
+    summary.add("float accuracy (test)", percent(m.float_accuracy), "float_accuracy", m.float_accuracy)
+    summary.add("int8 accuracy (test, LiteRT)", percent(m.int8_accuracy), "int8_accuracy",
+                m.int8_accuracy)
+    summary.add("float/int8 agreement", percent(m.float_int8_agreement), "float_int8_agreement",
+                m.float_int8_agreement)
+    summary.add("model bytes (.tflite)", nbytes(m.tflite_bytes), "tflite_bytes", m.tflite_bytes)
+    summary.data["confusion_int8"] = m.confusion_int8
+    summary.data["classes"] = m.classes
     return run, m
 
 
@@ -196,9 +196,9 @@ def cmd_run(args, summary: Summary) -> None:
     program = do_compile(str(run.tflite), str(run.c_dir), recipe.name, stage)
     summary.data.update(stage.data)
     summary.add("run folder", str(run.root))
-    summary.add("float accuracy (test)", percent(qm["float_accuracy"]))
-    summary.add("int8 accuracy (test, LiteRT)", percent(qm["int8_accuracy"]))
-    summary.add("model bytes", f"{nbytes(qm['tflite_bytes'])} .tflite, "
+    summary.add("float accuracy (test)", percent(qm.float_accuracy))
+    summary.add("int8 accuracy (test, LiteRT)", percent(qm.int8_accuracy))
+    summary.add("model bytes", f"{nbytes(qm.tflite_bytes)} .tflite, "
                 f"{nbytes(program.weight_bytes)} weights in C")
     unit = "images" if recipe.is_image else "clips"
     vectors = load_vectors_file(run.test_vectors, program.inputs[0].shape, f"test split ({unit})")

@@ -11,8 +11,10 @@ int8 input is exactly ``pixel - 128``; ``quantize_metrics.json`` records the sca
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+from dataclasses import dataclass
 from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
@@ -66,6 +68,22 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> np.ndarr
     return m
 
 
+@dataclass(frozen=True)
+class QuantizeMetrics:
+    """What quantization measured on the test split; written as quantize_metrics.json."""
+
+    classes: list[str]
+    test_examples: int
+    float_accuracy: float
+    int8_accuracy: float                # LiteRT's default kernels
+    float_int8_agreement: float         # fraction of examples where both predict the same class
+    confusion_int8: list[list[int]]     # rows: true class, columns: predicted class
+    tflite_bytes: int
+    representative_samples: int
+    input_scale: float                  # the int8 input: q = round(x / scale) + zero_point
+    input_zero_point: int
+
+
 def quantize(recipe: Recipe, run: RunDir, *, progress: bool = True) -> dict:
     tf = require_tensorflow()
     import keras
@@ -100,17 +118,13 @@ def quantize(recipe: Recipe, run: RunDir, *, progress: bool = True) -> dict:
     buf = io.BytesIO()
     np.savez(buf, inputs=x_int8, labels=y, classes=np.array(features.classes))
     write_bytes_atomic(run.test_vectors, buf.getvalue())
-    metrics = {
-        "classes": list(features.classes),
-        "test_examples": int(len(y)),
-        "float_accuracy": float(np.mean(float_pred == y)),
-        "int8_accuracy": float(np.mean(int8_pred == y)),
-        "float_int8_agreement": float(np.mean(float_pred == int8_pred)),
-        "confusion_int8": confusion_matrix(y, int8_pred, n).tolist(),
-        "tflite_bytes": len(tflite),
-        "representative_samples": int(count),
-        "input_scale": inp.quant.scale[0],
-        "input_zero_point": inp.quant.zero_point[0],
-    }
-    write_text_atomic(run.quant_metrics, json.dumps(metrics, indent=2) + "\n")
+    metrics = QuantizeMetrics(
+        classes=list(features.classes), test_examples=int(len(y)),
+        float_accuracy=float(np.mean(float_pred == y)), int8_accuracy=float(np.mean(int8_pred == y)),
+        float_int8_agreement=float(np.mean(float_pred == int8_pred)),
+        confusion_int8=confusion_matrix(y, int8_pred, n).tolist(), tflite_bytes=len(tflite),
+        representative_samples=int(count), input_scale=inp.quant.scale[0],
+        input_zero_point=inp.quant.zero_point[0],
+    )
+    write_text_atomic(run.quant_metrics, json.dumps(dataclasses.asdict(metrics), indent=2) + "\n")
     return metrics

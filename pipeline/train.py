@@ -12,6 +12,7 @@ pipeline of the training split only; the model itself never contains preprocessi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -218,6 +219,23 @@ def _keras_verbosity(progress: bool) -> int:
     return 1 if sys.stdout.isatty() else 2
 
 
+@dataclass(frozen=True)
+class TrainMetrics:
+    """What training measured; written as train_metrics.json."""
+
+    task: str
+    dataset: str                        # the folder (or generated set) it trained on
+    classes: list[str]
+    input_shape: list[int]              # one example, as the model sees it
+    examples: dict[str, int]            # per split: train, validation, test
+    epochs_run: int                     # early stopping may end before recipe.training.epochs
+    best_val_accuracy: float
+    float_test_accuracy: float
+    parameters: int
+    seconds: dict[str, float]
+    history: dict[str, list[float]]     # Keras's per-epoch loss and accuracy
+
+
 def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
           progress: bool = True) -> dict:
     tf = require_tensorflow()
@@ -275,19 +293,14 @@ def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
         raise
     counts = {"train": len(features.y_train), "validation": len(features.y_val),
               "test": len(features.y_test)}
-    metrics = {
-        "task": recipe.task,
-        "dataset": source,
-        "classes": list(features.classes),
-        "input_shape": list(features.x_train.shape[1:]),
-        "examples": counts,
-        **({} if recipe.is_image else {"clips": counts}),
-        "epochs_run": len(history.history["loss"]),
-        "best_val_accuracy": float(max(history.history["val_accuracy"])),
-        "float_test_accuracy": float(test_acc),
-        "parameters": int(model.count_params()),
-        "seconds": {"data_and_features": round(t_data, 1), "training": round(t_train, 1)},
-        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
-    }
-    write_text_atomic(run.train_metrics, json.dumps(metrics, indent=2) + "\n")
+    metrics = TrainMetrics(
+        task=recipe.task, dataset=source, classes=list(features.classes),
+        input_shape=list(features.x_train.shape[1:]), examples=counts,
+        epochs_run=len(history.history["loss"]),
+        best_val_accuracy=float(max(history.history["val_accuracy"])),
+        float_test_accuracy=float(test_acc), parameters=int(model.count_params()),
+        seconds={"data_and_features": round(t_data, 1), "training": round(t_train, 1)},
+        history={k: [float(v) for v in vals] for k, vals in history.history.items()},
+    )
+    write_text_atomic(run.train_metrics, json.dumps(dataclasses.asdict(metrics), indent=2) + "\n")
     return metrics
