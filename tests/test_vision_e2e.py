@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import require_module
+from conftest import REPO, require_module, require_tool, shared_model
 from pipeline.cli import main
 
 TINY_CNN = """\
@@ -104,6 +104,8 @@ def _tiny(arch: str, size: int, per_class: int, augmentation: str) -> str:
 @pytest.mark.slow
 @pytest.mark.train
 @pytest.mark.host
+@pytest.mark.cross
+@pytest.mark.qemu
 @pytest.mark.parametrize("arch, size, per_class, augmentation, ops", [
     # MLPerf Tiny image classification: 32x32x3, 12.5 M MACs
     ("resnet8", 32, 6, "{horizontal_flip: true, crop_padding: 4}", {"ADD"}),
@@ -123,3 +125,57 @@ def test_mlperf_tiny_vision_models_one_epoch(tmp_path, capsys, host_cc, arch, si
     # BN folded, ReLU/ReLU6 fused, SAME padding done by the kernels (no PAD op), the flatten of
     # a 1x1 map dropped by the converter
     assert opcodes == {"CONV_2D", "AVERAGE_POOL_2D", "FULLY_CONNECTED", "SOFTMAX"} | ops
+
+    # the same generated C as firmware on an M4F and an M55 under QEMU, 50 random inputs each
+    require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-system-arm")
+    for board in ("mps2_an386", "mps3_an547"):
+        code = main(["emulate", str(run / "c"), "--board", board, "--random", "50", "--json", "--quiet"])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        on_board = json.loads(captured.out.strip().splitlines()[-1])
+        assert on_board["vectors"] == on_board["bit_exact"] == 50
+        assert on_board["flash_bytes"] <= on_board["flash_capacity"]
+        assert on_board["ram_bytes"] <= on_board["ram_capacity"]
+        print(f"{arch} on {board}: {on_board['instructions']:,} instructions "
+              f"({on_board['instructions_per_mac']:.2f}/MAC), flash {on_board['flash_bytes']:,} B, "
+              f"RAM {on_board['ram_bytes']:,} B")
+
+
+@pytest.mark.cross
+@pytest.mark.qemu
+def test_resnet_reference_model_on_qemu(tmp_path, capsys):
+    """MLPerf Tiny image classification reference model: 200 random inputs under QEMU, bit-exact."""
+    require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-system-arm")
+    model = shared_model("pretrainedResnet_quant.tflite")
+    assert main(["compile", str(model), "--out", str(tmp_path / "c"), "--json", "--quiet"]) == 0
+    compiled = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert compiled["arena_bytes"] <= compiled["tflm_arena_bytes"]
+    code = main(["emulate", str(tmp_path / "c"), "--board", "mps2_an386", "--random", "200",
+                 "--json", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert result["vectors"] == result["bit_exact"] == 200
+
+
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.cross
+@pytest.mark.qemu
+def test_digits_default_end_to_end_on_mps2_an386(tmp_path, capsys):
+    """The offline vision default as shipped: >= 95 % int8 accuracy, whole test split bit-exact
+    under QEMU on the Cortex-M4F board."""
+    require_module("tensorflow")
+    require_module("sklearn")
+    require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-system-arm")
+    code = main(["run", str(REPO / "models" / "digits_cnn.yaml"), "--out", str(tmp_path / "run"),
+                 "--board", "mps2_an386", "--json", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    board = summary["board_run"]
+    assert summary["bit_exact"] == summary["vectors"] == board["bit_exact"] == board["vectors"] > 300
+    assert board["accuracy"] >= 0.95 and board["accuracy"] == summary["accuracy"]
