@@ -11,7 +11,6 @@ failure (see DESIGN.md: it is a second opinion only).
 from __future__ import annotations
 
 import math
-import subprocess
 import zlib
 import warnings
 from dataclasses import dataclass
@@ -59,79 +58,34 @@ def _first_differences(got: np.ndarray, expected: np.ndarray, keep: int = 8) -> 
     return f"{len(bad)} elements differ; first: " + "; ".join(parts)
 
 
-def _tflm_full(model: bytes, inputs: np.ndarray) -> np.ndarray:
-    from tflite_micro.python.tflite_micro import runtime
-    interp = runtime.Interpreter.from_bytes(model)
-    out = []
-    for x in inputs:
-        interp.set_input(x, 0)
-        interp.invoke()
-        out.append(np.array(interp.get_output(0)))
-    return np.stack(out)
-
-
-def _litert_full(model: bytes, inputs: np.ndarray) -> np.ndarray | None:
-    """LiteRT's reference kernels on whole input tensors; None (with a warning) when LiteRT is
-    missing or rejects the model (it insists on a bias for CONV_2D, for instance)."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter, OpResolverType
-    except ImportError:
-        return None
-    try:
-        interp = Interpreter(model_content=model,
-                             experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
-        interp.allocate_tensors()
-    except Exception as exc:   # LiteRT raises RuntimeError/ValueError with its log text
-        message = " ".join(str(exc).split())
-        warnings.warn(LiteRTDisagreement(f"LiteRT rejected the model: {message}"))
-        return None
-    i, o = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
-    out = []
-    for x in inputs:
-        interp.set_tensor(i, x)
-        interp.invoke()
-        out.append(interp.get_tensor(o).copy())
-    return np.stack(out)
-
-
 def run_case(model: bytes, tmp_path: Path, seed: int = 0) -> None:
     """Compile + generate + build + run; assert equality with TFLite-Micro on every element."""
     from pipeline.codegen import render_program
-    from pipeline.emulate import build_host, check_on_host, load_generated
+    from pipeline.emulate import check_on_host
+    from pipeline.emulate.vectors import vector_shape
 
     path = tmp_path / "case.tflite"
     path.write_bytes(model)
-    program = compile_model(path)
-    c_dir = render_program(program, tmp_path / "c", model)
+    c_dir = render_program(compile_model(path), tmp_path / "c", model)
     graph = read_model(path)
     inp = graph.tensor(graph.inputs[0])
+    # one vector per inference: the whole input tensor, without its batch axis when that is 1
     inputs = _input_vectors(inp.shape, inp.quant.zero_point[0], seed)
+    inputs = inputs.reshape(len(inputs), *vector_shape(inp.shape))
+    result = check_on_host(c_dir, inputs, tmp_path / "build")
 
-    if inp.shape[0] == 1:
-        result = check_on_host(c_dir, inputs[:, 0], tmp_path / "build", with_litert=False)
-        got = result.generated.reshape(len(inputs), *result.generated.shape[1:])[:, None]
-        tflm = result.tflm[:, None]
-    else:
-        # batch > 1: the emulate helpers feed one batch-1 vector per inference, so run the
-        # executable and the interpreters on whole tensors here
-        generated = load_generated(c_dir)
-        exe = build_host(generated, tmp_path / "build")
-        run = subprocess.run([str(exe)], input=inputs.tobytes(), capture_output=True, check=True)
-        out_shape = graph.tensor(graph.outputs[0]).shape
-        got = np.frombuffer(run.stdout, dtype=np.int8).reshape(len(inputs), *out_shape)
-        tflm = _tflm_full(model, inputs)
-    litert = _litert_full(model, inputs)
-
+    got, tflm = result.generated, result.tflm
     assert got.shape == tflm.shape, f"output shape {got.shape} != TFLM {tflm.shape}"
     if not np.array_equal(got, tflm):
         pytest.fail("generated C differs from TFLite-Micro: " + _first_differences(got, tflm),
                     pytrace=False)
-    if litert is not None and not np.array_equal(litert, tflm):
-        diff = int(np.abs(litert.astype(np.int64) - tflm.astype(np.int64)).max())
-        count = int((litert != tflm).sum())
+    if result.litert is None:
+        warnings.warn(LiteRTDisagreement(f"{tmp_path.name}: {result.litert_problem}"))
+    elif not result.vs_litert.ok:
+        count = int((result.litert != tflm).sum())
         warnings.warn(LiteRTDisagreement(
             f"{tmp_path.name}: LiteRT (BUILTIN_REF) differs from TFLite-Micro and the generated C "
-            f"on {count} of {tflm.size} elements (max {diff} LSB)"))
+            f"on {count} of {tflm.size} elements (max {result.vs_litert.max_abs_diff} LSB)"))
 
 
 # ---------------------------------------------------------------------------------------------
