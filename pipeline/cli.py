@@ -80,57 +80,51 @@ def do_quantize(run_path: str, progress: bool, summary: Summary):
     return run, m
 
 
+def _arena_row(summary: Summary, arena_bytes: int, tflite: bytes) -> None:
+    """Our arena next to TFLite-Micro's for the same model: a comparison figure, not a requirement
+    (a model TFLite-Micro cannot load still compiles)."""
+    from .emulate.reference import ReferenceRunError, tflm_arena_bytes
+
+    try:
+        tflm_arena: int | None = tflm_arena_bytes(tflite)
+        tflm_text = nbytes(tflm_arena)
+    except ReferenceRunError as exc:
+        tflm_arena, tflm_text = None, f"n/a, {exc}"
+    summary.add("arena (RAM)", f"{nbytes(arena_bytes)}  (TFLite-Micro: {tflm_text})",
+                "arena_bytes", arena_bytes)
+    summary.data["tflm_arena_bytes"] = tflm_arena
+
+
 def do_compile(model_path: str, out: str, name: str | None, summary: Summary):
     from .codegen import render_program
     from .compile import compile_graph
-    from .emulate.reference import ReferenceRunError, tflm_arena_bytes
     from .tflite.reader import read_model
 
     graph = read_model(model_path)
     program = compile_graph(graph, name)
     tflite = Path(model_path).read_bytes()
-    try:  # a comparison figure, not a requirement: a model TFLite-Micro cannot load still compiles
-        tflm_arena: int | None = tflm_arena_bytes(tflite)
-        tflm_text = nbytes(tflm_arena)
-    except ReferenceRunError as exc:
-        tflm_arena, tflm_text = None, f"n/a, {exc}"
     render_program(program, Path(out), tflite)
     summary.add("generated C", str(out), "c_dir", str(out))
     summary.add("kernel calls", str(len(program.calls)), "calls", len(program.calls))
     summary.add("MACs per inference", f"{program.macs:,}", "macs", program.macs)
     summary.add("weights (flash)", nbytes(program.weight_bytes), "weight_bytes", program.weight_bytes)
-    summary.add("arena (RAM)", f"{nbytes(program.arena_size)}  (TFLite-Micro: {tflm_text})",
-                "arena_bytes", program.arena_size)
-    summary.data["tflm_arena_bytes"] = tflm_arena
+    _arena_row(summary, program.arena_size, tflite)
     return program
 
 
 def do_emulate_host(c_dir: str, vectors: Vectors, progress: bool, summary: Summary):
-    import tempfile
-
-    from .emulate import build_host, check_against_references, load_generated, run_host
-    from .emulate.reference import ReferenceRunError, tflm_arena_bytes
+    from .emulate import check_on_host, load_generated
     from .emulate.verdict import add_reference_rows, require_bit_exact
 
     model = load_generated(c_dir)
-    with tempfile.TemporaryDirectory(prefix="mcuforge-host-") as work:
-        t0 = time.monotonic()
-        exe = build_host(model, Path(work))
-        generated = run_host(exe, model, vectors.inputs)
-        t_gen = time.monotonic() - t0
-    check = check_against_references(model, vectors.inputs, generated, progress=progress)
+    t0 = time.monotonic()
+    check = check_on_host(Path(c_dir), vectors.inputs, progress=progress)
+    seconds = time.monotonic() - t0
     add_reference_rows(summary, check, vectors, "int8 accuracy (generated C)")
-    try:
-        tflm_arena: int | None = tflm_arena_bytes(model.tflite_path.read_bytes())
-        tflm_text = nbytes(tflm_arena)
-    except ReferenceRunError as exc:
-        tflm_arena, tflm_text = None, f"n/a, {exc}"
     summary.add("weights (flash)", nbytes(model.weight_bytes), "weight_bytes", model.weight_bytes)
-    summary.add("arena (RAM)", f"{nbytes(model.arena_bytes)}  (TFLite-Micro: {tflm_text})",
-                "arena_bytes", model.arena_bytes)
-    summary.data["tflm_arena_bytes"] = tflm_arena
+    _arena_row(summary, model.arena_bytes, model.tflite_path.read_bytes())
     summary.add("MACs per inference", f"{model.macs:,}", "macs", model.macs)
-    summary.add("host build + run", f"{t_gen:.1f} s", "host_seconds", round(t_gen, 2))
+    summary.add("host build, run and references", f"{seconds:.1f} s", "host_seconds", round(seconds, 2))
     require_bit_exact(check, f"{c_dir} (host)")
     return check
 
