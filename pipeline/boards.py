@@ -17,9 +17,8 @@ from typing import Any
 import yaml
 
 from .errors import BoardError
-from .resources import PROJECT_ROOT
+from .resources import BOARDS_FILE
 
-BOARDS_FILE = PROJECT_ROOT / "boards.yaml"
 
 CORES = ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55")
 FPUS = ("none", "single", "double")

@@ -1,8 +1,11 @@
-"""The `mcuforge` command line: thin argument handling over the stages.
+"""The `mcuforge` command line: a thin table of sub-commands over the stages.
 
-One top-level handler turns every McuforgeError into one line on stderr and a non-zero exit; any
-other exception is a bug and keeps its traceback. TensorFlow is imported only inside the commands
-that train or quantize. Every command takes --json and then prints one JSON object as its last line.
+Each stage owns its command (``mcuforge.<stage>.command``; `run` chains them in
+``mcuforge.chain``); this module only parses arguments and passes them on. One top-level handler
+turns every McuforgeError into one line on stderr and a non-zero exit; any other exception is a
+bug and keeps its traceback. Command modules are imported only when their command runs, and
+TensorFlow only inside the stages that train or quantize. Every command takes --json and then
+prints one JSON object as its last line.
 """
 
 from __future__ import annotations
@@ -10,16 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import __version__
+from .cmsis import CORE_ENV, NN_ENV
+from .compile.backends import BACKENDS as BACKEND_CHOICES
 from .errors import McuforgeError
-from .report import Summary, nbytes, percent
-
-if TYPE_CHECKING:
-    from .emulate.vectors import Vectors
+from .ui import Summary
 
 
 def _at_least(minimum: float, kind: type = int, multiple: int = 1):
@@ -36,173 +36,63 @@ def _at_least(minimum: float, kind: type = int, multiple: int = 1):
     return parse
 
 
-def _progress_enabled(args) -> bool:
+def _kernels(args):
+    """The --kernels/--cmsis-nn/--cmsis-core arguments as a compile.backends.KernelRequest."""
+    from .compile.backends import KernelRequest
+
+    return KernelRequest(args.kernels, args.cmsis_nn, args.cmsis_core)
+
+
+def _progress(args) -> bool:
     return not getattr(args, "quiet", False)
 
 
-# ---------------------------------------------------------------- stages as functions
+# ---------------------------------------------------------------- the commands: each stage owns its
+# own (mcuforge.<stage>.command); these only pass the parsed arguments on.
 
-def do_train(recipe_path: str, out: str | None, data: str | None, progress: bool, summary: Summary):
-    from .recipe import load_recipe
-    from .rundir import RunDir
-    from .train import train
+def cmd_run(args, summary: Summary) -> None:
+    from .chain import do_run
 
-    recipe = load_recipe(recipe_path)
-    run = RunDir(Path(out or Path("build") / recipe.name))
-    m = train(recipe, run, data_override=data, progress=progress)
-    summary.add("run folder", str(run.root), "run_dir", str(run.root))
-    n = m.examples
-    summary.add(f"{'images' if recipe.is_image else 'clips'} (train/val/test)",
-                f"{n['train']:,} / {n['validation']:,} / {n['test']:,}", "examples", n)
-    summary.add("epochs", str(m.epochs_run), "epochs", m.epochs_run)
-    summary.add("float accuracy (test)", percent(m.float_test_accuracy), "float_accuracy",
-                m.float_test_accuracy)
-    summary.add("parameters", f"{m.parameters:,}", "parameters", m.parameters)
-    return recipe, run
+    do_run(args.recipe, args.out, args.data, args.board, args.board_vectors, args.timeout,
+           _progress(args), summary, kernels=_kernels(args))
 
-
-def do_quantize(run_path: str, progress: bool, summary: Summary):
-    from .recipe import load_recipe
-    from .quantize import quantize
-    from .rundir import RunDir
-
-    run = RunDir(Path(run_path))
-    recipe = load_recipe(run.require(run.recipe, "train"))
-    m = quantize(recipe, run, progress=progress)
-    summary.add("float accuracy (test)", percent(m.float_accuracy), "float_accuracy", m.float_accuracy)
-    summary.add("int8 accuracy (test, LiteRT)", percent(m.int8_accuracy), "int8_accuracy",
-                m.int8_accuracy)
-    summary.add("float/int8 agreement", percent(m.float_int8_agreement), "float_int8_agreement",
-                m.float_int8_agreement)
-    summary.add("model bytes (.tflite)", nbytes(m.tflite_bytes), "tflite_bytes", m.tflite_bytes)
-    summary.data["confusion_int8"] = m.confusion_int8
-    summary.data["classes"] = m.classes
-    return run, m
-
-
-def _arena_row(summary: Summary, arena_bytes: int, tflite: bytes) -> None:
-    """Our arena next to TFLite-Micro's for the same model: a comparison figure, not a requirement
-    (a model TFLite-Micro cannot load still compiles)."""
-    from .emulate.reference import ReferenceRunError, tflm_arena_bytes
-
-    try:
-        tflm_arena: int | None = tflm_arena_bytes(tflite)
-        tflm_text = nbytes(tflm_arena)
-    except ReferenceRunError as exc:
-        tflm_arena, tflm_text = None, f"n/a, {exc}"
-    summary.add("arena (RAM)", f"{nbytes(arena_bytes)}  (TFLite-Micro: {tflm_text})",
-                "arena_bytes", arena_bytes)
-    summary.data["tflm_arena_bytes"] = tflm_arena
-
-
-def do_compile(model_path: str, out: str, name: str | None, summary: Summary):
-    from .codegen import render_program
-    from .compile import compile_graph
-    from .tflite.reader import read_model
-
-    graph = read_model(model_path)
-    program = compile_graph(graph, name)
-    tflite = Path(model_path).read_bytes()
-    render_program(program, Path(out), tflite)
-    summary.add("generated C", str(out), "c_dir", str(out))
-    summary.add("kernel calls", str(len(program.calls)), "calls", len(program.calls))
-    summary.add("MACs per inference", f"{program.macs:,}", "macs", program.macs)
-    summary.add("weights (flash)", nbytes(program.weight_bytes), "weight_bytes", program.weight_bytes)
-    _arena_row(summary, program.arena_size, tflite)
-    return program
-
-
-def do_emulate_host(c_dir: str, vectors: Vectors, progress: bool, summary: Summary):
-    from .emulate import check_on_host, load_generated
-    from .emulate.verdict import add_reference_rows, require_bit_exact
-
-    model = load_generated(c_dir)
-    t0 = time.monotonic()
-    check = check_on_host(Path(c_dir), vectors.inputs, progress=progress)
-    seconds = time.monotonic() - t0
-    add_reference_rows(summary, check, vectors, "int8 accuracy (generated C)")
-    summary.add("weights (flash)", nbytes(model.weight_bytes), "weight_bytes", model.weight_bytes)
-    _arena_row(summary, model.arena_bytes, model.tflite_path.read_bytes())
-    summary.add("MACs per inference", f"{model.macs:,}", "macs", model.macs)
-    summary.add("host build, run and references", f"{seconds:.1f} s", "host_seconds", round(seconds, 2))
-    require_bit_exact(check, f"{c_dir} (host)")
-    return check
-
-
-# ---------------------------------------------------------------- commands
 
 def cmd_train(args, summary: Summary) -> None:
-    do_train(args.recipe, args.out, args.data, _progress_enabled(args), summary)
+    from .train.command import do_train
+
+    do_train(args.recipe, args.out, args.data, _progress(args), summary)
 
 
 def cmd_quantize(args, summary: Summary) -> None:
-    do_quantize(args.run_dir, _progress_enabled(args), summary)
+    from .quantize.command import do_quantize
+
+    do_quantize(args.run_dir, _progress(args), summary)
 
 
 def cmd_compile(args, summary: Summary) -> None:
+    from .codegen.command import do_compile
+
     out = args.out or str(Path(args.model).with_suffix("")) + "_c"
-    do_compile(args.model, out, args.name, summary)
+    do_compile(args.model, out, args.name, summary, kernels=_kernels(args), board_name=args.board)
 
 
 def cmd_emulate(args, summary: Summary) -> None:
-    from .emulate import load_generated
-    from .emulate.vectors import load_vectors_file, random_vectors
+    from .emulate.command import do_emulate
 
-    model = load_generated(args.c_dir)
-    if args.vectors:
-        vectors = load_vectors_file(Path(args.vectors), model.input.shape)
-    else:
-        vectors = random_vectors(args.random if args.random is not None else 100, model.input.shape,
-                                 args.seed)
-    if args.board:
-        from .board_cli import do_emulate_board
-
-        do_emulate_board(args.c_dir, args.board, vectors, args.timeout, args.stack,
-                         _progress_enabled(args), summary)
-        return
-    do_emulate_host(args.c_dir, vectors, _progress_enabled(args), summary)
+    do_emulate(args.c_dir, args.board, args.vectors, args.random, args.seed, args.timeout,
+               args.stack, _progress(args), summary, kernels=_kernels(args))
 
 
 def cmd_boards(args, summary: Summary) -> None:
-    from .board_cli import do_boards
+    from .boards_command import do_boards
 
     do_boards(args.json, summary)
 
 
 def cmd_build(args, summary: Summary) -> None:
-    from .board_cli import do_build
+    from .builder.command import do_build
 
-    do_build(args.c_dir, args.board, args.out, args.stack, summary)
-
-
-def cmd_run(args, summary: Summary) -> None:
-    from .emulate.vectors import load_vectors_file
-
-    t0 = time.monotonic()
-    progress = _progress_enabled(args)
-    if args.board:
-        from .board_cli import check_emulated_board
-
-        check_emulated_board(args.board)  # before training, not after
-    stage = Summary("stage")
-    recipe, run = do_train(args.recipe, args.out, args.data, progress, stage)
-    _, qm = do_quantize(str(run.root), progress, stage)
-    program = do_compile(str(run.tflite), str(run.c_dir), recipe.name, stage)
-    summary.data.update(stage.data)
-    summary.add("run folder", str(run.root))
-    summary.add("float accuracy (test)", percent(qm.float_accuracy))
-    summary.add("int8 accuracy (test, LiteRT)", percent(qm.int8_accuracy))
-    summary.add("model bytes", f"{nbytes(qm.tflite_bytes)} .tflite, "
-                f"{nbytes(program.weight_bytes)} weights in C")
-    unit = "images" if recipe.is_image else "clips"
-    vectors = load_vectors_file(run.test_vectors, program.inputs[0].shape, f"test split ({unit})")
-    do_emulate_host(str(run.c_dir), vectors, progress, summary)
-    if args.board:
-        from .board_cli import do_run_on_board
-
-        do_run_on_board(str(run.c_dir), args.board, vectors, args.board_vectors, args.timeout,
-                        progress, summary)
-    summary.add("wall time", f"{time.monotonic() - t0:.0f} s", "seconds", round(time.monotonic() - t0, 1))
+    do_build(args.c_dir, args.board, args.out, args.stack, summary, kernels=_kernels(args))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -218,9 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print the summary as one JSON object last")
     common.add_argument("--quiet", action="store_true", help="no progress bars")
+    kernels = _Parser(add_help=False)
+    kernels.add_argument("--kernels", choices=BACKEND_CHOICES,
+                         help="kernel backend (default: the folder's, else the board's: optimized "
+                         "on a core with DSP or Helium, portable otherwise)")
+    kernels.add_argument("--cmsis-nn", metavar="DIR",
+                         help=f"CMSIS-NN tree for --kernels cmsis-nn (default ${NN_ENV})")
+    kernels.add_argument("--cmsis-core", metavar="DIR",
+                         help=f"CMSIS Core Include folder for --kernels cmsis-nn (default ${CORE_ENV})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", parents=[common], help="data -> train -> int8 -> C -> host emulation")
+    p = sub.add_parser("run", parents=[common, kernels], help="data -> train -> int8 -> C -> host emulation")
     p.add_argument("recipe", help="recipe YAML, e.g. models/kws_dscnn.yaml")
     p.add_argument("--out", help="run folder (default build/<recipe name>)")
     p.add_argument("--data", help="dataset folder instead of the recipe's: Speech Commands layout "
@@ -243,13 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir")
     p.set_defaults(func=cmd_quantize, title="mcuforge quantize")
 
-    p = sub.add_parser("compile", parents=[common], help="generate C from an int8 .tflite")
+    p = sub.add_parser("compile", parents=[common, kernels], help="generate C from an int8 .tflite")
     p.add_argument("model", help="int8 .tflite file")
     p.add_argument("--out", help="output folder (default <model>_c next to the model)")
     p.add_argument("--name", help="C prefix of the generated API (default: the model file's stem)")
+    p.add_argument("--board", help="generate for this board's core: its default kernels, and "
+                   "CMSIS-NN scratch sized for it")
     p.set_defaults(func=cmd_compile, title="mcuforge compile")
 
-    p = sub.add_parser("emulate", parents=[common], help="run generated C and compare with the references")
+    p = sub.add_parser("emulate", parents=[common, kernels], help="run generated C and compare with the references")
     p.add_argument("c_dir", help="folder written by `mcuforge compile`")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--host", action="store_true",
@@ -269,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")
     p.set_defaults(func=cmd_boards, title="mcuforge boards")
 
-    p = sub.add_parser("build", parents=[common],
+    p = sub.add_parser("build", parents=[common, kernels],
                        help="cross-compile generated C into firmware for a board, with a size check")
     p.add_argument("c_dir", help="folder written by `mcuforge compile`")
     p.add_argument("--board", required=True, help="board id from `mcuforge boards`, e.g. nucleo_f746zg")

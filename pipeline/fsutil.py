@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -48,23 +50,71 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: Path) -> Iterator[Path]:
-    """Yields a fresh temporary folder; on success it replaces ``path`` whole, on error it is removed."""
+def atomic_dir(path: Path, *, replace: bool = True) -> Iterator[Path]:
+    """Yields a fresh temporary folder beside ``path``; on success it becomes ``path``, on error
+    it is removed.
+
+    ``replace=True``: an existing ``path`` is replaced whole. ``replace=False`` (a cache that
+    several processes may fill at once): an existing non-empty ``path`` is kept and the new copy
+    discarded, so the caller must check what ``path`` holds afterwards.
+    Temporaries left by killed processes on this host are removed first.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; outputs read like any folder
+    remove_stale_temporaries(path)
+    tmp = Path(tempfile.mkdtemp(prefix=_temporary_prefix(path), suffix=".tmp", dir=path.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; outputs read like any folder
         yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        if replace:
+            _swap_in(tmp, path)
+        else:
+            _move_in_unless_present(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone already unless something failed
+
+
+def _swap_in(tmp: Path, path: Path) -> None:
     old = path.with_name(f".{path.name}.old")
     if path.exists():
         shutil.rmtree(old, ignore_errors=True)
         os.replace(path, old)
     os.replace(tmp, path)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _move_in_unless_present(tmp: Path, path: Path) -> None:
+    if path.is_dir() and not any(path.iterdir()):
+        path.rmdir()
+    try:
+        os.rename(tmp, path)
+    except OSError:
+        if not (path.is_dir() and any(path.iterdir())):  # not another process's finished copy
+            raise
+
+
+def _temporary_prefix(path: Path) -> str:
+    """Temporary folders name their host and process, so a stale one can be recognised."""
+    return f".{path.name}.{socket.gethostname()}-{os.getpid()}-"
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary siblings of ``path`` left by killed runs on this host (their process is gone)."""
+    pattern = re.compile(re.escape(f".{path.name}.{socket.gethostname()}-") + r"(\d+)-.*\.tmp$")
+    for entry in path.parent.iterdir():
+        match = pattern.match(entry.name)
+        if match and entry.is_dir() and not _process_alive(int(match.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:

@@ -99,7 +99,7 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    # "mfcc": the integer front end of pipeline.features (keyword spotting);
+    # "mfcc": the integer front end of mcuforge.features (keyword spotting);
     # "image": pixels resized to size x size with ``channels`` channels (image classification).
     kind: Literal["mfcc", "image"] | None = None
     size: int = field(default=32, metadata=_only("image"))          # pixels per side (square)

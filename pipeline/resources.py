@@ -1,7 +1,8 @@
-"""Where the non-Python parts of mcuforge live: templates/ and firmware/ at the project root.
+"""Where the non-Python parts of mcuforge live: templates/, firmware/, models/ and boards.yaml.
 
-mcuforge is installed editable (``pip install -e .``) from its checkout, so these folders are found
-next to the ``pipeline`` package.
+An installed copy (a wheel, ``pip install .``) carries them as package data in ``mcuforge/_data/``
+(setup.py copies them there); an editable install from a checkout reads them from the project
+root, next to the ``pipeline/`` source folder. ``DATA_ROOT`` is whichever of the two this copy has.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-FIRMWARE_DIR = PROJECT_ROOT / "firmware"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_INSTALLED_DATA = _PACKAGE_DIR / "_data"
+DATA_ROOT = _INSTALLED_DATA if _INSTALLED_DATA.is_dir() else _PACKAGE_DIR.parent
+TEMPLATES_DIR = DATA_ROOT / "templates"
+FIRMWARE_DIR = DATA_ROOT / "firmware"
 KERNELS_DIR = FIRMWARE_DIR / "kernels"
 INCLUDE_DIR = FIRMWARE_DIR / "include"
-MODELS_DIR = PROJECT_ROOT / "models"
+MODELS_DIR = DATA_ROOT / "models"
+BOARDS_FILE = DATA_ROOT / "boards.yaml"
 
 
 def cache_dir() -> Path:

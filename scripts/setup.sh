@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3 python3-venv python3-pip gcc libc6-dev make git
+# clang: the C is checked warning-free with both host compilers (tests/test_c_warnings.py).
+APT_PACKAGES=(python3 python3-venv python3-pip gcc clang libc6-dev make git
               gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

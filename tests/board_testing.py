@@ -7,10 +7,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline.codegen import render_program
-from pipeline.compile import compile_graph
-from pipeline.emulate.generated import load_generated
-from pipeline.tflite.reader import read_model
+from mcuforge.codegen import render_program
+from mcuforge.codegen.model_info import ModelInfo
+from mcuforge.compile import compile_graph
+from mcuforge.tflite.reader import read_model
 
 from conftest import shared_model
 
@@ -44,7 +44,7 @@ BROKEN_INVOKE = {
 def broken_copy(c_dir: Path, out: Path, how: str) -> Path:
     """A copy of ``c_dir`` whose <name>_invoke() does what BROKEN_INVOKE[how] says."""
     shutil.copytree(c_dir, out)
-    name = load_generated(out).name
+    name = ModelInfo.load(out).name
     (out / f"{name}.c").write_text(
         f'#include <stdint.h>\n#include "{name}.h"\n\n'
         f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n"

@@ -122,7 +122,7 @@ def convert(name: str, seed: int = 0, samples: int = 16, **options) -> bytes:
     (int8 input and output) with a random representative set; returns the flatbuffer."""
     import keras
 
-    from pipeline.quantize import convert_int8
+    from mcuforge.quantize import convert_int8
 
     keras.utils.set_random_seed(seed)
     model = BUILDERS[name](**options)

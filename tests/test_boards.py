@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from pipeline.boards import get_board, load_boards, parse_boards
-from pipeline.build.toolchain import cpu_flags
-from pipeline.cli import main
-from pipeline.errors import BoardError
+from mcuforge.boards import get_board, load_boards, parse_boards
+from mcuforge.builder.toolchain import cpu_flags
+from mcuforge.cli import main
+from mcuforge.errors import BoardError
 
 EMULATED = {"mps2_an385": ("mps2-an385", "cortex-m3"), "mps2_an386": ("mps2-an386", "cortex-m4"),
             "mps2_an500": ("mps2-an500", "cortex-m7"), "mps2_an505": ("mps2-an505", "cortex-m33"),

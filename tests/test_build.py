@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from pipeline.boards import load_boards
-from pipeline.build import build_firmware, cpu_flags
-from pipeline.cli import main
-from pipeline.emulate import load_generated
-from pipeline.errors import SizeError
+from mcuforge.boards import load_boards
+from mcuforge.builder import build_firmware, cpu_flags
+from mcuforge.cli import main
+from mcuforge.codegen.model_info import ModelInfo
+from mcuforge.errors import SizeError
 
 from board_testing import one_line_error
 from conftest import require_tool
@@ -35,7 +35,7 @@ ARCH = {"cortex-m0plus": b"6S-M", "cortex-m3": b"7-M", "cortex-m4": b"7E-M", "co
 def test_build_every_board(kws_c, tmp_path, board):
     """Every board gets an image that fits, or the itemized size error."""
     b = BOARDS[board]
-    model = load_generated(kws_c)
+    model = ModelInfo.load(kws_c)
     if board in TOO_SMALL:
         with pytest.raises(SizeError) as info:
             build_firmware(model, b, tmp_path / "fw")

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from pipeline.cli import main
+from mcuforge.cli import main
 
 from conftest import REPO, require_module, shared_model
 
@@ -106,7 +106,7 @@ def test_quantize_without_training(tmp_path, capsys):
 
 def _one_op_model(opcode: str, dtype: str) -> bytes:
     from tflite_builder import ModelBuilder
-    from pipeline.tflite.graph import SoftmaxOptions
+    from mcuforge.tflite.graph import SoftmaxOptions
 
     b = ModelBuilder()
     quant = {"scale": 0.1, "zero_point": 0} if dtype == "int8" else {}

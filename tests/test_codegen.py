@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.compile import c_identifier
+from mcuforge.compile import c_identifier
 
 
 @pytest.mark.parametrize("text, ident", [

@@ -12,9 +12,9 @@ import shutil
 import numpy as np
 import pytest
 
-from pipeline.data.images import (PIXEL_SCALE, load_cifar10, load_digits, load_image_folder,
+from mcuforge.data.images import (PIXEL_SCALE, load_cifar10, load_digits, load_image_folder,
                                   make_synthetic_images, stratified_split)
-from pipeline.errors import DatasetError
+from mcuforge.errors import DatasetError
 
 from conftest import require_module
 

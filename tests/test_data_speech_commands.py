@@ -1,4 +1,4 @@
-"""Reading the Google Speech Commands layout (pipeline.data.speech_commands)."""
+"""Reading the Google Speech Commands layout (mcuforge.data.speech_commands)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.data import CLASSES, KEYWORDS, load_speech_commands, write_wav
-from pipeline.data.speech_commands import hash_split, speaker_of
-from pipeline.errors import DatasetError
+from mcuforge.data import CLASSES, KEYWORDS, load_speech_commands, write_wav
+from mcuforge.data.speech_commands import hash_split, speaker_of
+from mcuforge.errors import DatasetError
 
 SPEAKERS = [f"{i:08x}" for i in range(0x1a2b3c00, 0x1a2b3c00 + 40)]
 

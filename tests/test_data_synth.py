@@ -1,18 +1,19 @@
-"""The offline eSpeak NG keyword-spotting set (pipeline.data.synth)."""
+"""The offline eSpeak NG keyword-spotting set (mcuforge.data.synth)."""
 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pipeline.data import CLASSES, KEYWORDS, load_speech_commands, read_wav, speaker_of
-from pipeline.data import synth
-from pipeline.data.synth import default_synth_dir, synthesize_speech_commands
-from pipeline.errors import DatasetError
+from mcuforge.data import CLASSES, KEYWORDS, load_speech_commands, read_wav, speaker_of
+from mcuforge.data import synth
+from mcuforge.data.synth import default_synth_dir, synthesize_speech_commands
+from mcuforge.errors import DatasetError
 
 from conftest import require_module
 
@@ -109,7 +110,7 @@ def test_a_failed_build_leaves_nothing(tmp_path, monkeypatch):
 
 def test_stale_temporaries_of_dead_runs_are_removed(tmp_path, monkeypatch):
     monkeypatch.setattr(synth, "_run_lanes", lambda *a, **k: None)
-    dead = tmp_path / f".kws.{synth.socket.gethostname()}-999999999-abc.tmp"
+    dead = tmp_path / f".kws.{socket.gethostname()}-999999999-abc.tmp"
     dead.mkdir()
     synthesize_speech_commands(tmp_path / "kws", clips_per_class=TINY, progress=False)
     assert not dead.exists()

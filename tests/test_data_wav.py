@@ -1,4 +1,4 @@
-"""Strict WAV reading and atomic writing (pipeline.data.wav)."""
+"""Strict WAV reading and atomic writing (mcuforge.data.wav)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import struct
 import numpy as np
 import pytest
 
-from pipeline.data.wav import WavFileError, decode_wav, encode_wav, read_wav, write_wav
-from pipeline.errors import DatasetError
+from mcuforge.data.wav import WavFileError, decode_wav, encode_wav, read_wav, write_wav
+from mcuforge.errors import DatasetError
 
 
 def wav_bytes(payload: bytes = b"\x01\x00\xff\xff" * 8, *, rate: int = 16000, channels: int = 1,

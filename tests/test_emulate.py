@@ -7,10 +7,11 @@ import os
 import numpy as np
 import pytest
 
-from pipeline.cli import main
-from pipeline.emulate import reference
-from pipeline.emulate.compare import compare_exact
-from pipeline.emulate.reference import ReferenceRunError
+from mcuforge.cli import main
+from mcuforge import reference
+from mcuforge.emulate.compare import compare_exact
+from mcuforge.reference import ReferenceRunError
+from mcuforge.reference.isolated import run_isolated
 
 from conftest import shared_model
 
@@ -34,7 +35,7 @@ def _abort_worker(model: bytes, inputs: np.ndarray) -> np.ndarray:
 
 def test_a_crashing_reference_is_an_error_not_a_crash():
     with pytest.raises(ReferenceRunError, match="crashed"):
-        reference._isolated(_abort_worker, "TFLite-Micro", b"", np.zeros((2, 4), np.int8), None)
+        run_isolated(_abort_worker, "TFLite-Micro", b"", np.zeros((2, 4), np.int8), None)
     model = shared_model("kws_ref_model.tflite").read_bytes()
     out = reference.tflm_outputs(model, np.zeros((2, 49, 10, 1), np.int8))  # a fresh child works
     assert out.shape == (2, 12)

@@ -1,4 +1,4 @@
-"""Tests of the integer KWS front end (pipeline.features) and its C twin (firmware/frontend)."""
+"""Tests of the integer KWS front end (mcuforge.features) and its C twin (firmware/frontend)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 import scipy.fft
 import scipy.signal
 
-from pipeline.errors import DatasetError
-from pipeline.features import (
+from mcuforge.errors import DatasetError
+from mcuforge.features import (
     DEFAULT_CONFIG,
     FEATURE_SCALE,
     FrontendConfig,
@@ -24,7 +24,7 @@ from pipeline.features import (
     mel_weights_float,
     render_c_tables,
 )
-from pipeline.features import frontend as fe
+from mcuforge.features import frontend as fe
 
 from conftest import require_tool
 
@@ -236,7 +236,7 @@ def test_c_tables_header_is_current():
     committed = (FRONTEND_DIR / "mf_frontend_tables.h").read_text(encoding="ascii")
     assert committed == render_c_tables(), (
         "firmware/frontend/mf_frontend_tables.h is stale: regenerate with "
-        "pipeline.features.frontend.write_c_tables")
+        "mcuforge.features.frontend.write_c_tables")
     assert TABLES_SHA256 in committed
 
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from pipeline.cli import main
+from mcuforge.cli import main
 
 from conftest import require_module
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pipeline.compile.planner import ARENA_ALIGNMENT, Lifetime, check_plan, plan_arena
+from mcuforge.compile.planner import ARENA_ALIGNMENT, Lifetime, check_plan, plan_arena
 
 
 def test_chain_reuses_memory():
@@ -37,7 +37,7 @@ def test_random_plans_never_overlap_live_tensors(seed):
 
 
 def test_check_plan_catches_overlap():
-    from pipeline.compile.program import ArenaSlot
+    from mcuforge.compile.program import ArenaSlot
 
     bad = (ArenaSlot(0, 0, 64, 0, 2), ArenaSlot(1, 32, 64, 1, 3))
     with pytest.raises(AssertionError):

@@ -10,12 +10,12 @@ import zlib
 import numpy as np
 import pytest
 
-from pipeline.boards import get_board, load_boards
-from pipeline.build import build_firmware
-from pipeline.cli import main
-from pipeline.emulate import load_generated
-from pipeline.emulate.protocol import infer_line
-from pipeline.emulate.qemu import QemuMachine, ticks_to_instructions
+from mcuforge.boards import get_board, load_boards
+from mcuforge.builder import build_firmware
+from mcuforge.cli import main
+from mcuforge.codegen.model_info import ModelInfo
+from mcuforge.emulate.protocol import infer_line
+from mcuforge.emulate.qemu import QemuMachine, ticks_to_instructions
 
 from board_testing import broken_copy, one_line_error
 from conftest import require_module, require_tool
@@ -50,7 +50,7 @@ def test_instruction_count_is_exact(kws_c, tmp_path, board):
     must differ by exactly 2 * (k2 - k1), whatever the counter's ticks per instruction
     (3.2 at 25 MHz, 2.56 at 20 MHz, 4.096 at 32 MHz under -icount shift=7)."""
     b = get_board(board)
-    fw = build_firmware(load_generated(kws_c), b, tmp_path / "fw", platformio=False)
+    fw = build_firmware(ModelInfo.load(kws_c), b, tmp_path / "fw", platformio=False)
     with QemuMachine(b, fw.elf, timeout=30) as machine:
         session = machine.start()
         hello = session.wait_hello()
@@ -66,7 +66,7 @@ def test_instruction_count_is_exact(kws_c, tmp_path, board):
 def test_protocol_rejects_bad_input_and_keeps_serving(kws_c, tmp_path):
     """Malformed lines get an ERR line; the next good command works; replies are checked."""
     b = get_board("mps2_an386")
-    model = load_generated(kws_c)
+    model = ModelInfo.load(kws_c)
     fw = build_firmware(model, b, tmp_path / "fw", platformio=False)
     rng = np.random.default_rng(1)
     data = rng.integers(-128, 128, size=model.input.size, dtype=np.int8).tobytes()
@@ -161,11 +161,11 @@ def test_protocol_over_a_serial_port(kws_c, tmp_path):
     import subprocess
     import time
 
-    from pipeline.emulate.protocol import DeviceSession, SerialTransport
-    from pipeline.emulate.reference import tflm_outputs
+    from mcuforge.emulate.protocol import DeviceSession, SerialTransport
+    from mcuforge.reference import tflm_outputs
 
     b = get_board("mps2_an386")
-    model = load_generated(kws_c)
+    model = ModelInfo.load(kws_c)
     fw = build_firmware(model, b, tmp_path / "fw", platformio=False)
     log = tmp_path / "qemu.log"
     with open(log, "wb") as out:

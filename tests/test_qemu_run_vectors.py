@@ -1,4 +1,4 @@
-"""run_vectors (pipeline.emulate.qemu) against a scripted serial device: greetings it must handle
+"""run_vectors (mcuforge.emulate.qemu) against a scripted serial device: greetings it must handle
 without QEMU or a cross compiler."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import zlib
 import numpy as np
 import pytest
 
-from pipeline.emulate.protocol import DeviceSession
-from pipeline.emulate.qemu import run_vectors
-from pipeline.errors import EmulationError
+from mcuforge.emulate.protocol import DeviceSession
+from mcuforge.emulate.qemu import run_vectors
+from mcuforge.errors import EmulationError
 
 SHA = "ab" * 32
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import RecipeError
-from pipeline.recipe import load_recipe
+from mcuforge.errors import RecipeError
+from mcuforge.recipe import load_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 

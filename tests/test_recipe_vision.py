@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import RecipeError
-from pipeline.recipe import load_recipe
+from mcuforge.errors import RecipeError
+from mcuforge.recipe import load_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -101,8 +101,8 @@ def test_bad_vision_recipes_name_the_keys(tmp_path, text, fragment):
 
 
 def test_data_override_picks_the_image_reader(tmp_path):
-    from pipeline.errors import DatasetError
-    from pipeline.train import image_dataset_kind
+    from mcuforge.errors import DatasetError
+    from mcuforge.features.dataset import image_dataset_kind
 
     digits = load_recipe(REPO / "models" / "digits_cnn.yaml")
     assert image_dataset_kind(digits, None) == ("digits", None)

@@ -1,4 +1,4 @@
-"""Tests of pipeline.tflite: reading and validating .tflite flatbuffers into the typed graph.
+"""Tests of mcuforge.tflite: reading and validating .tflite flatbuffers into the typed graph.
 
 - the MLPerf Tiny reference models (when ../shared/models exists), tensor by tensor against LiteRT;
 - models made here with TensorFlow (float and full int8), when TensorFlow is installed;
@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from conftest import require_module
-from pipeline.errors import McuforgeError, ModelFileError, UnsupportedModelError
-from pipeline.tflite import (
+from mcuforge.errors import McuforgeError, ModelFileError, UnsupportedModelError
+from mcuforge.tflite import (
     Activation, Conv2DOptions, DType, FullyConnectedOptions, Graph, Padding, Pool2DOptions,
     read_model, read_model_bytes,
 )
@@ -515,12 +515,8 @@ INVALID = [
      r"zero_point\[0\] is 200, outside the INT8 range \[-128, 127\]"),
     ("zero point int32", _quant_change(2, zero_point=[0, 2**40, 0]), ModelFileError,
      "outside the INT32 range"),
-    ("scale/zero count", _quant_change(1, zero_point=[0, 0]), ModelFileError,
-     "3 quantization scales but 2 zero points"),
-    ("per-channel count", _quant_change(1, dim=1), ModelFileError,
-     r"3 per-channel quantization scales, but dimension 1 of shape \[3, 4\] is 4"),
-    ("quantized dimension", _quant_change(1, dim=5), ModelFileError,
-     "quantized_dimension 5 is out of range"),
+    ("zero point used int8", _quant_change(1, zero_point=[200, 0]), ModelFileError,
+     r"tensor 1 'weights': quantization zero_point\[0\] is 200"),
     ("custom quantization", _quant_change(0, details_type=1), UnsupportedModelError,
      "quantization details"),
     ("input index", _op_change(inputs=[0, 1, 4]), ModelFileError,
@@ -545,6 +541,62 @@ INVALID = [
     ("placeholder", _set("opcodes", [{"deprecated": 127}]), ModelFileError,
      "PLACEHOLDER_FOR_GREATER_OP_CODES"),
 ]
+
+
+QUANT_AS_TFLM = [
+    # (id, tensor, changes to its quantization, expected (scale count, zero points, axis) or
+    # None for no quantization). TFLite-Micro's allocator (micro_allocator.cc) copies the
+    # quantization only when the tensor has both scales and zero points, repeats zero_point[0]
+    # when the counts differ, and leaves quantized_dimension to the ops that use per-channel
+    # scales (filters); each rule is checked against its interpreter in
+    # tests/test_reader_conformance.py.
+    ("one zero point for 3 scales", 1, {"zero_point": [4]}, (3, (4, 4, 4), 0)),
+    ("2 zero points for 3 scales", 1, {"zero_point": [0, 9]}, (3, (0, 0, 0), 0)),
+    ("scales without zero points", 1, {"zero_point": []}, None),
+    ("zero points without scales", 0, {"scale": []}, None),
+    ("bias quantized_dimension 3", 2, {"dim": 3}, (3, (0, 0, 0), 3)),
+    ("per-channel along another axis", 1, {"dim": 1}, (3, (0, 0, 0), 1)),
+    ("quantized_dimension out of range", 1, {"dim": 5}, (3, (0, 0, 0), 5)),
+    ("per-tensor quantized_dimension", 0, {"dim": 7}, (1, (-3,), 0)),
+]
+
+
+@pytest.mark.parametrize("index, changes, expected", [c[1:] for c in QUANT_AS_TFLM],
+                         ids=[c[0] for c in QUANT_AS_TFLM])
+def test_quantization_read_as_tflite_micro(index, changes, expected):
+    spec = spec_with()
+    _quant_change(index, **changes)(spec)
+    q = read_model_bytes(build_model(spec), "q.tflite").tensor(index).quant
+    if expected is None:
+        assert q is None
+    else:
+        assert (len(q.scale), q.zero_point, q.axis) == expected
+
+
+SHAPE_OP_OPTIONS = [
+    # (builtin code, options, expected options or error fragment): the fallback parsers of
+    # tflite/options/shape_ops.py (ops of shape arithmetic no lowering parses)
+    (77, (55, {0: ("b", 4)}), "ShapeOptions(out_type=<DType.INT64: 4>)"),      # SHAPE
+    (77, None, "ShapeOptions(out_type=<DType.INT32: 2>)"),
+    (77, (55, {0: ("b", 99)}), "out_type is tensor type 99"),
+    (77, (32, {}), "builtin options of union type 32, expected ShapeOptions"),
+    (53, (37, {0: ("b", 2), 1: ("b", 4)}),                                      # CAST
+     "CastOptions(in_data_type=<DType.INT32: 2>, out_data_type=<DType.INT64: 4>)"),
+    (53, None, "CastOptions(in_data_type=None, out_data_type=None)"),
+    (42, (29, {0: ("b", 1)}), "DivOptions(activation=<Activation.RELU: 1>)"),  # DIV
+    (81, (27, {0: ("?", True)}), "ReducerOptions(keep_dims=True)"),            # REDUCE_PROD
+]
+
+
+@pytest.mark.parametrize("code, options, expected", SHAPE_OP_OPTIONS)
+def test_shape_op_options(code, options, expected):
+    data = build_model(_one_op({"deprecated": code, "builtin": code}, options=options))
+    if "(" not in expected:
+        with pytest.raises(ModelFileError, match=expected) as err:
+            read_model_bytes(data, "opts.tflite")
+        assert str(err.value).startswith("opts.tflite: operator 0 (")
+        return
+    assert repr(read_model_bytes(data, "opts.tflite").operators[0].options) == expected
 
 
 @pytest.mark.parametrize("mutate, error, fragment", [c[1:] for c in INVALID],

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require_module, require_tool, shared_model
-from pipeline.cli import main
+from mcuforge.cli import main
 
 TINY_CNN = """\
 name: tiny_cnn

@@ -16,8 +16,8 @@ from collections import Counter
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.tflite.reader import read_model
+from mcuforge.cli import main
+from mcuforge.tflite.reader import read_model
 
 from conftest import require_module, shared_model
 

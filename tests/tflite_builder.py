@@ -25,16 +25,13 @@ from typing import Sequence
 import flatbuffers
 import numpy as np
 
-from pipeline.tflite.graph import (Activation, AddOptions, ConcatenationOptions, Conv2DOptions,
+from mcuforge.tflite.reader import BUILTIN_OPERATORS
+from mcuforge.tflite.graph import (Activation, AddOptions, ConcatenationOptions, Conv2DOptions,
                                    DepthwiseConv2DOptions, FullyConnectedOptions, Padding,
                                    Pool2DOptions, ReducerOptions, ReshapeOptions, SoftmaxOptions)
 
-# BuiltinOperator values (schema enum BuiltinOperator)
-OPCODES = {
-    "ADD": 0, "AVERAGE_POOL_2D": 1, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4,
-    "FULLY_CONNECTED": 9, "LOGISTIC": 14, "MAX_POOL_2D": 17, "RESHAPE": 22, "SOFTMAX": 25,
-    "TANH": 28, "PAD": 34, "MEAN": 40, "PADV2": 60,
-}
+# BuiltinOperator values (schema enum BuiltinOperator), from the reader's table of names
+OPCODES = {name: code for code, name in enumerate(BUILTIN_OPERATORS)}
 # BuiltinOptions union member indices (0 is NONE)
 _OPTIONS_TYPE = {
     Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8,
@@ -43,6 +40,18 @@ _OPTIONS_TYPE = {
 }
 # TensorType values
 TENSOR_TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9}
+
+
+@dataclass(frozen=True)
+class RawOptions:
+    """Builtin options written field by field, for any op: ``union_tag`` is the BuiltinOptions
+    union member, ``slots`` the table's field count and ``fields`` (slot, kind, value) with kind
+    one of "int8", "int32", "bool", "float32", "int32_vector". Lets a test write options of an op
+    this module has no dataclass writer for."""
+
+    union_tag: int
+    slots: int
+    fields: tuple[tuple[int, str, object], ...] = ()
 
 
 @dataclass
@@ -220,7 +229,9 @@ class ModelBuilder:
         b.PrependUOffsetTRelativeSlot(1, inputs_vec, 0)
         b.PrependUOffsetTRelativeSlot(2, outputs_vec, 0)
         if options is not None:
-            b.PrependUint8Slot(3, _OPTIONS_TYPE[type(op.options)], 0)   # builtin_options_type
+            tag = (op.options.union_tag if isinstance(op.options, RawOptions)
+                   else _OPTIONS_TYPE[type(op.options)])
+            b.PrependUint8Slot(3, tag, 0)                               # builtin_options_type
             b.PrependUOffsetTRelativeSlot(4, options, 0)                # builtin_options
         return b.EndObject()
 
@@ -239,7 +250,29 @@ def _offset_vector(b: flatbuffers.Builder, offsets: Sequence[int]) -> int:
     return b.EndVector()
 
 
+def _write_raw_options(b: flatbuffers.Builder, o: RawOptions) -> int:
+    vectors = {slot: b.CreateNumpyVector(np.array(value, dtype=np.int32))
+               for slot, kind, value in o.fields if kind == "int32_vector"}
+    b.StartObject(o.slots)
+    for slot, kind, value in o.fields:
+        if kind == "int8":
+            b.PrependInt8Slot(slot, int(value), 0)
+        elif kind == "int32":
+            b.PrependInt32Slot(slot, int(value), 0)
+        elif kind == "bool":
+            b.PrependBoolSlot(slot, bool(value), False)
+        elif kind == "float32":
+            b.PrependFloat32Slot(slot, float(value), 0.0)
+        elif kind == "int32_vector":
+            b.PrependUOffsetTRelativeSlot(slot, vectors[slot], 0)
+        else:
+            raise ValueError(f"unknown field kind {kind}")
+    return b.EndObject()
+
+
 def _write_options(b: flatbuffers.Builder, o) -> int:
+    if isinstance(o, RawOptions):
+        return _write_raw_options(b, o)
     if isinstance(o, Conv2DOptions):
         b.StartObject(7)
         b.PrependInt8Slot(0, o.padding.value, 0)

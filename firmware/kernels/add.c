@@ -6,7 +6,7 @@
  * and brought to a common scale (twice the larger input scale, over 2^left_shift) by its own
  * multiplier; the sum is then requantized to the output scale.
  */
-#include "mcuforge_kernels.h"
+#include "add.h"
 #include "mf_fixedpoint.h"
 
 static int8_t mf_add_one(const mf_add_params *p, int32_t x1, int32_t x2)

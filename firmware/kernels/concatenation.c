@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "mcuforge_kernels.h"
+#include "concatenation.h"
 
 mf_status mf_concatenation_s8(const mf_concatenation_params *p, ...)
 {

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "mcuforge_kernels.h"
+#include "copy.h"
 
 mf_status mf_copy_s8(const mf_copy_params *p, const int8_t *input, int8_t *output)
 {

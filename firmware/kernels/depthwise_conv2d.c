@@ -2,7 +2,7 @@
  * mcuforge: DEPTHWISE_CONV_2D, int8 activations and weights, per-channel requantization.
  * Portable C99 reference implementation; see mcuforge_kernels.h for the parameter contract.
  */
-#include "mcuforge_kernels.h"
+#include "depthwise_conv2d.h"
 #include "mf_fixedpoint.h"
 
 mf_status mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_params *p, const int8_t *input,

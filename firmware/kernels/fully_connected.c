@@ -2,7 +2,7 @@
  * mcuforge: FULLY_CONNECTED, int8 activations and weights, per-tensor or per-channel
  * requantization. Portable C99 reference implementation; see mcuforge_kernels.h.
  */
-#include "mcuforge_kernels.h"
+#include "fully_connected.h"
 #include "mf_fixedpoint.h"
 
 mf_status mf_fully_connected_s8(const mf_fully_connected_params *p, const int8_t *input,

@@ -6,7 +6,7 @@
  * requantized with a multiplier that already includes 1 / count: the same integer arithmetic
  * as TFLite-Micro's quantized mean, whatever order the values are summed in.
  */
-#include "mcuforge_kernels.h"
+#include "mean.h"
 #include "mf_fixedpoint.h"
 
 /* Advances a row-major index over `dims` (n of them, n >= 0); returns 0 after the last one. */

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "mcuforge_kernels.h"
+#include "pad.h"
 
 mf_status mf_pad_s8(const mf_pad_params *p, const int8_t *input, int8_t *output)
 {

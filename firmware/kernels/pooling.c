@@ -2,7 +2,7 @@
  * mcuforge: AVERAGE_POOL_2D and MAX_POOL_2D, int8 (input and output share scale and zero
  * point, so values are pooled as they are). Portable C99; see mcuforge_kernels.h.
  */
-#include "mcuforge_kernels.h"
+#include "pooling.h"
 #include "mf_fixedpoint.h"
 
 /* The in-bounds part [*start, *end) of a window of `size` taps starting at `origin` over an

@@ -7,7 +7,7 @@
  * exponentials are summed in Q12.19, and each output is exp(d) / sum in units of 1/256, shifted
  * by -128. Differences below diff_min are treated as exp(d) = 0 (output -128).
  */
-#include "mcuforge_kernels.h"
+#include "softmax.h"
 #include "mf_fixedpoint.h"
 
 /* exp(beta * input_scale * diff) in Q0.31 for diff_min <= diff <= 0.

@@ -3,30 +3,40 @@
 Output folder (replaced whole, atomically):
     <name>.h            the API: <name>_invoke(), sizes, input/output quantization
     <name>.c            arena, kernel params, the call sequence
-    <name>_weights.inc  static const arrays (16-byte aligned: they stay in flash), included by <name>.c
-    mcuforge_kernels.h, mf_*.h, kernels/*.c   copies of firmware/ so the folder builds on its own
+    <name>_weights.inc  static const arrays (MF_ALIGNMENT-aligned: they stay in flash)
+    mcuforge_kernels.h  the kernels' shared conventions (copied from firmware/include/)
+    mf_limits.h         the limits shared with the generator (rendered from compile.limits)
+    kernels/            the portable kernels (firmware/kernels/*.c, *.h: every one, the spec),
+    kernels/<backend>/  and the backend kernels this model calls (firmware/kernels/<backend>/)
     model.tflite        the compiled model, for the reference interpreters
-    model_info.json     what later stages (emulate, build, report) need, machine-readable
+    model_info.json     what later stages (builder, emulate, report) need (codegen.model_info)
 
 Same input, same bytes: no timestamps, no absolute paths, stable ordering.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .. import __version__
-from ..compile.program import ConstArray, KernelCall, Program
+from ..cformat import array_lines, generated_header
+from ..compile.limits import render_limits_header
+from ..compile.params import check_values, render_initializer
+from ..compile.program import ArenaRef, ConstArray, KernelCall, Program
 from ..fsutil import atomic_dir
 from ..resources import INCLUDE_DIR, KERNELS_DIR
 from ..templating import environment
+from .model_info import ModelInfo
 
-VALUES_PER_LINE = {"int8_t": 16, "int16_t": 12, "int32_t": 8}
+PORTABLE = "portable"
+
+
+def kernel_header(call: KernelCall) -> str:
+    """The header that declares ``call``'s function, relative to the generated folder."""
+    return (f"kernels/{call.kernel}.h" if call.backend == PORTABLE
+            else f"kernels/{call.backend}/{call.kernel}.h")
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class RenderedCall:
 
     call: KernelCall
     params_name: str
+    initializer: tuple[str, ...]   # the lines of the params' designated initializer
     arguments: str       # "arena + 0, arena + 1024"
     comment: str
     failure_code: int    # what <name>_invoke returns when this call fails: 1 + its position
@@ -46,47 +57,40 @@ class RenderedArray:
     lines: tuple[str, ...]
 
 
-def _array_lines(array: ConstArray) -> tuple[str, ...]:
-    values = np.asarray(array.values).reshape(-1)
-    per_line = VALUES_PER_LINE[array.c_type]
-    width = max((len(str(int(v))) for v in values), default=1)
-    return tuple(", ".join(f"{int(v):>{width}d}" for v in values[i:i + per_line])
-                 for i in range(0, values.size, per_line))
-
-
 def _rendered_calls(program: Program) -> list[RenderedCall]:
     out = []
     for k, call in enumerate(program.calls):
+        check_values(call.params)
+
+        def arena_address(ref: ArenaRef, k: int = k) -> str:
+            if ref.what != "scratch":
+                raise AssertionError(ref)
+            return f"arena + {program.scratch_slot(k).offset}"
+
         pointers = [f"arena + {program.slot(t).offset}" for t in (*call.inputs, *call.outputs)]
+        scratch = f", {call.scratch_bytes:,} B scratch" if call.scratch_bytes else ""
+        backend = f" [{call.backend}]" if call.backend != PORTABLE else ""
         out.append(RenderedCall(
             call=call,
             params_name=f"op{call.op_index}_params",
+            initializer=tuple(render_initializer(call.params, arena_address)),
             arguments=", ".join(pointers),
-            comment=f"op {call.op_index}: {call.opcode}, {call.macs:,} MACs",
+            comment=f"op {call.op_index}: {call.opcode}{backend}, {call.macs:,} MACs{scratch}",
             failure_code=k + 1,
         ))
     return out
 
 
-def model_info(program: Program) -> dict:
-    """The machine-readable description written next to the C (read by emulate and report)."""
-    def io(t):
-        return {"name": t.name, "shape": list(t.shape), "dtype": t.c_type, "scale": t.scale,
-                "zero_point": t.zero_point, "bytes": t.size}
-    return {
-        "generator": f"mcuforge {__version__}",
-        "name": program.name,
-        "macro_prefix": program.macro_prefix,
-        "source": program.source_name,
-        "sha256": program.sha256,
-        "arena_bytes": program.arena_size,
-        "weight_bytes": program.weight_bytes,
-        "macs": program.macs,
-        "inputs": [io(t) for t in program.inputs],
-        "outputs": [io(t) for t in program.outputs],
-        "layers": [{"op": c.op_index, "opcode": c.opcode, "kernel": c.function, "macs": c.macs}
-                   for c in program.calls],
-    }
+def _kernel_files(program: Program) -> list[tuple[Path, str]]:
+    """(source, destination in the folder): every portable kernel, and each backend kernel the
+    program calls (its .c and .h)."""
+    files = [(f, f"kernels/{f.name}") for f in sorted(KERNELS_DIR.glob("*.[ch]"))]
+    used = sorted({(c.backend, c.kernel) for c in program.calls if c.backend != PORTABLE})
+    for backend, kernel in used:
+        folder = KERNELS_DIR / backend
+        for suffix in (".c", ".h"):
+            files.append((folder / f"{kernel}{suffix}", f"kernels/{backend}/{kernel}{suffix}"))
+    return files
 
 
 def render_program(program: Program, out_dir: Path, tflite: bytes) -> Path:
@@ -95,10 +99,12 @@ def render_program(program: Program, out_dir: Path, tflite: bytes) -> Path:
     env = environment()
     context = {
         "version": __version__,
+        "header": generated_header(__version__, program.source_name, program.sha256),
         "p": program,
         "calls": _rendered_calls(program),
         "call_count": len(program.calls),
-        "arrays": [RenderedArray(a, _array_lines(a)) for a in program.constants],
+        "kernel_headers": sorted({kernel_header(c) for c in program.calls}),
+        "arrays": [RenderedArray(a, array_lines(a.values, a.c_type)) for a in program.constants],
         "input_offset": program.slot(program.inputs[0].tensor).offset,
         "output_offset": program.slot(program.outputs[0].tensor).offset,
     }
@@ -113,9 +119,10 @@ def render_program(program: Program, out_dir: Path, tflite: bytes) -> Path:
             (tmp / filename).write_text(env.get_template(template).render(context))
         for header in sorted(INCLUDE_DIR.glob("*.h")):
             shutil.copyfile(header, tmp / header.name)
-        (tmp / "kernels").mkdir()
-        for source in sorted(KERNELS_DIR.glob("*.[ch]")):
-            shutil.copyfile(source, tmp / "kernels" / source.name)
+        (tmp / "mf_limits.h").write_text(render_limits_header(__version__))
+        for source, dest in _kernel_files(program):
+            (tmp / dest).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, tmp / dest)
         (tmp / "model.tflite").write_bytes(tflite)
-        (tmp / "model_info.json").write_text(json.dumps(model_info(program), indent=2) + "\n")
+        ModelInfo.from_program(program, out_dir).write(tmp)
     return out_dir

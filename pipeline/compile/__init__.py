@@ -11,8 +11,9 @@ from pathlib import Path
 
 from ..errors import ModelFileError, UnsupportedModelError
 from ..tflite.graph import DType, Graph, Tensor
+from .backends import PORTABLE, Target, apply_backend
 from .planner import Lifetime, check_plan, plan_arena
-from .program import KernelCall, Program, TensorIO
+from .program import KernelCall, Program, TensorIO, scratch_key
 
 __all__ = ["compile_graph", "compile_model", "c_identifier", "supported_ops"]
 
@@ -60,8 +61,15 @@ def _io(graph: Graph, index: int, name: str) -> TensorIO:
                     scale=t.quant.scale[0], zero_point=t.quant.zero_point[0], size=t.nbytes)
 
 
-def compile_graph(graph: Graph, name: str | None = None) -> Program:
+def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE,
+                  target: Target | None = None) -> Program:
+    """Lowers every op (portable kernels), moves the calls that ``backend`` covers onto it for
+    ``target``, plans the arena (activations and scratch) and returns the Program."""
+    from .fold import fold_static
     from .ops import LOWERINGS
+
+    graph = fold_static(graph)
+    target = target or Target()
 
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise UnsupportedModelError(
@@ -76,6 +84,7 @@ def compile_graph(graph: Graph, name: str | None = None) -> Program:
             f"{', '.join(unsupported)}; supported: {', '.join(sorted(LOWERINGS))}")
 
     calls: list[KernelCall] = [LOWERINGS[op.opcode](graph, op) for op in graph.operators]
+    calls = apply_backend(calls, backend, target)
     slots, arena_size = plan_arena(_lifetimes(graph, calls))
     check_plan(slots, arena_size)
     return Program(
@@ -85,15 +94,18 @@ def compile_graph(graph: Graph, name: str | None = None) -> Program:
         calls=tuple(calls),
         slots=slots,
         arena_size=arena_size,
+        backend=backend,
+        isa=target.isa,
         inputs=(_io(graph, graph.inputs[0], "input"),),
         outputs=(_io(graph, graph.outputs[0], "output"),),
     )
 
 
-def compile_model(path: str | Path, name: str | None = None) -> Program:
+def compile_model(path: str | Path, name: str | None = None, backend: str = PORTABLE,
+                  target: Target | None = None) -> Program:
     from ..tflite.reader import read_model
 
-    return compile_graph(read_model(path), name)
+    return compile_graph(read_model(path), name, backend, target)
 
 
 def _lifetimes(graph: Graph, calls: list[KernelCall]) -> list[Lifetime]:
@@ -113,4 +125,8 @@ def _lifetimes(graph: Graph, calls: list[KernelCall]) -> list[Lifetime]:
             last.setdefault(t, k)
     for t in graph.outputs:
         last[t] = len(calls)
-    return [Lifetime(t, graph.tensor(t).nbytes, first[t], last.get(t, first[t])) for t in first]
+    lifetimes = [Lifetime(t, graph.tensor(t).nbytes, first[t], last.get(t, first[t])) for t in first]
+    # a call's scratch buffer is live during that call only (ArenaSlot.tensor -1 - call index)
+    lifetimes += [Lifetime(scratch_key(k), call.scratch_bytes, k, k)
+                  for k, call in enumerate(calls) if call.scratch_bytes > 0]
+    return lifetimes

@@ -1,6 +1,6 @@
 """What lowering produces: a flat list of kernel calls over one static arena.
 
-``pipeline.compile`` builds a ``Program`` from a ``Graph``; ``pipeline.codegen`` only lays it out
+``mcuforge.compile`` builds a ``Program`` from a ``Graph``; ``mcuforge.codegen`` only lays it out
 through the templates. Every C identifier and initializer string here is final (sanitised and
 computed in Python); templates never do arithmetic or naming.
 """
@@ -8,8 +8,12 @@ computed in Python); templates never do arithmetic or naming.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .params import CStruct
 
 
 @dataclass(frozen=True)
@@ -30,29 +34,59 @@ class ConstArray:
 
 
 @dataclass(frozen=True)
+class ArenaRef:
+    """A pointer into the arena that a params struct holds, resolved once the planner has placed
+    it: today only the call's own scratch buffer (``SCRATCH``)."""
+
+    what: str
+
+
+SCRATCH = ArenaRef("scratch")
+
+
+@dataclass(frozen=True)
 class KernelCall:
     """One call ``status = function(&params, input pointers..., output pointers...)``.
 
-    ``params`` lists (field, C initializer expression) in any order; rendered as a designated
-    initializer of a ``static const params_type``. Expressions may name the ``constants`` of this
-    call (pointer fields) and nested initializers like ``{1, 49, 10, 1}``.
-    ``inputs``/``outputs`` are indices of non-constant tensors, in argument order.
+    ``params`` is the typed value of the kernel's params struct (``pipeline.compile.params``),
+    rendered as a designated initializer of a ``static const`` struct; its pointer fields name
+    ``constants`` of this call. ``inputs``/``outputs`` are indices of non-constant tensors, in
+    argument order. ``kernel`` names the source files (``kernels/<kernel>.c`` and ``.h``) and
+    ``backend`` the folder they come from (``portable`` is firmware/kernels/ itself).
+    ``scratch_bytes`` > 0 asks the planner for a buffer live during this call only.
     """
 
     op_index: int
     opcode: str
+    kernel: str
     function: str
-    params_type: str
-    params: tuple[tuple[str, str], ...]
+    params: CStruct
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     constants: tuple[ConstArray, ...] = ()
     macs: int = 0
+    backend: str = "portable"
+    scratch_bytes: int = 0
+    note: str = ""     # why this call uses the backend it does, when that is not the one asked for
+
+    @property
+    def params_type(self) -> str:
+        return self.params.C_TYPE
+
+    @classmethod
+    def of(cls, op, kernel: str, function: str, params: CStruct, inputs: tuple[int, ...],
+           outputs: tuple[int, ...], macs: int = 0, **extra) -> KernelCall:
+        """A call of ``op`` whose constants are exactly the arrays ``params`` points to."""
+        from .params import constants_of
+
+        return cls(op_index=op.index, opcode=op.opcode, kernel=kernel, function=function,
+                   params=params, inputs=inputs, outputs=outputs,
+                   constants=tuple(constants_of(params)), macs=macs, **extra)
 
 
 @dataclass(frozen=True)
 class ArenaSlot:
-    tensor: int        # tensor index
+    tensor: int        # tensor index; for a scratch buffer -1 - (index of its call)
     offset: int        # bytes from the arena start, multiple of the arena alignment
     size: int          # bytes
     first_use: int     # index of the first kernel call that writes it (-1: model input)
@@ -61,6 +95,11 @@ class ArenaSlot:
     @property
     def end(self) -> int:
         return self.offset + self.size
+
+
+def scratch_key(call_index: int) -> int:
+    """The ArenaSlot.tensor of call ``call_index``'s scratch buffer (tensor indices are >= 0)."""
+    return -1 - call_index
 
 
 @dataclass(frozen=True)
@@ -86,6 +125,8 @@ class Program:
     arena_size: int                # bytes, multiple of 16
     inputs: tuple[TensorIO, ...]
     outputs: tuple[TensorIO, ...]
+    backend: str = "portable"      # what was asked for (compile.backends.BACKENDS)
+    isa: str = "none"              # what the backend's kernels were sized and built for
 
     @property
     def macro_prefix(self) -> str:
@@ -103,6 +144,19 @@ class Program:
     @property
     def macs(self) -> int:
         return sum(call.macs for call in self.calls)
+
+    @property
+    def scratch_bytes(self) -> int:
+        """The largest scratch buffer of any call (they are never live together)."""
+        return max((c.scratch_bytes for c in self.calls), default=0)
+
+    @property
+    def fallbacks(self) -> tuple[KernelCall, ...]:
+        """Calls that stayed on the portable kernel although another backend was asked for."""
+        return tuple(c for c in self.calls if c.note)
+
+    def scratch_slot(self, call_index: int) -> ArenaSlot:
+        return self.slot(scratch_key(call_index))
 
     def slot(self, tensor: int) -> ArenaSlot:
         for s in self.slots:

@@ -1,7 +1,7 @@
 """Quantization arithmetic, done once at generation time, bit-for-bit as TFLite-Micro does it.
 
 Sign conventions (those of ``firmware/include/mcuforge_kernels.h``; ``test_sign_conventions`` in
-tests/test_kernels.py fails if either side gets one backwards):
+tests/kernels/test_conventions.py fails if either side gets one backwards):
 
 - real = scale * (q - zero_point).
 - ``input_offset = -input_zero_point`` and ``filter_offset = -filter_zero_point``: *added* to each

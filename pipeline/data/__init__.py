@@ -6,7 +6,7 @@
   set with eSpeak NG in that same layout; ``default_synth_dir`` is its default cache folder.
 - ``read_wav`` / ``write_wav``: strict 16 kHz mono 16-bit PCM WAV input, atomic output.
 
-Image classification datasets live in the ``pipeline.data.images`` sub-package (image folders,
+Image classification datasets live in the ``mcuforge.data.images`` sub-package (image folders,
 CIFAR-10 batches, scikit-learn's digits, generated shapes); it is imported only where needed.
 """
 

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
-from ..report import progress_bar
+from ..ui import progress_bar
 from .wav import SAMPLE_RATE, WavFileError, read_wav
 
 CLASSES = ("down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes",

@@ -27,7 +27,7 @@ fixed lanes, each synthesized in order by its own fresh process, so the output n
 scheduling.
 
 Caching: ``synthesize_speech_commands`` builds into a temporary sibling folder and renames it into
-place at the end, so ``out_dir`` never holds a half-written dataset. If ``out_dir`` already holds a
+place at the end (``fsutil.atomic_dir``), so ``out_dir`` never holds a half-written dataset. If ``out_dir`` already holds a
 dataset whose manifest matches the parameters, it returns at once; if the manifest differs it
 raises DatasetError. ``default_synth_dir`` puts the parameters in the folder name, so the default
 location never conflicts.
@@ -42,9 +42,6 @@ import multiprocessing
 import os
 import queue as queue_module
 import re
-import shutil
-import socket
-import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +49,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError, McuforgeError, MissingDependencyError
-from ..report import progress_bar
+from ..fsutil import atomic_dir
+from ..ui import progress_bar
 from ..resources import cache_dir
 from .speech_commands import BACKGROUND_NOISE_DIR, KEYWORDS, TESTING_LIST, UNKNOWN, VALIDATION_LIST
 from .wav import SAMPLE_RATE, encode_wav, write_wav
@@ -159,15 +157,9 @@ def synthesize_speech_commands(out_dir: str | os.PathLike, *, clips_per_class: i
     wanted = _parameters(clips_per_class, seed)
     if _cached(out_dir, wanted):
         return out_dir
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=_temporary_prefix(out_dir), suffix=".tmp", dir=out_dir.parent))
-    try:
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the dataset should read like any folder
+    with atomic_dir(out_dir, replace=False) as tmp:  # another run may finish first: keep its copy
         _build(tmp, clips_per_class, seed, progress)
-        _publish(tmp, out_dir, wanted)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _cached(out_dir, wanted)  # raises if what is there now is another dataset
     return out_dir
 
 
@@ -204,42 +196,6 @@ def _cached(out_dir: Path, wanted: dict) -> bool:
 def _describe(params: dict) -> str:
     return (f"clips_per_class={params['clips_per_class']}, seed={params['seed']} "
             f"({params['generator']} v{params['generator_version']})")
-
-
-def _temporary_prefix(out_dir: Path) -> str:
-    """Temporary folders name their host and process, so a stale one can be recognised."""
-    return f".{out_dir.name}.{socket.gethostname()}-{os.getpid()}-"
-
-
-def _remove_stale_temporaries(out_dir: Path) -> None:
-    """Delete temporary siblings left by killed runs on this host (their process is gone)."""
-    pattern = re.compile(re.escape(f".{out_dir.name}.{socket.gethostname()}-") + r"(\d+)-.*\.tmp$")
-    for entry in out_dir.parent.iterdir():
-        match = pattern.match(entry.name)
-        if match and entry.is_dir() and not _process_alive(int(match.group(1))):
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _publish(tmp: Path, out_dir: Path, wanted: dict) -> None:
-    """Rename the finished ``tmp`` to ``out_dir``; if another run got there first with the same
-    parameters, keep its copy."""
-    if out_dir.is_dir() and not any(out_dir.iterdir()):
-        out_dir.rmdir()
-    try:
-        os.rename(tmp, out_dir)
-    except OSError:
-        if not _cached(out_dir, wanted):  # raises if out_dir holds something else
-            raise
 
 
 # ---------------------------------------------------------------- building

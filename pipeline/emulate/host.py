@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..errors import BuildError, EmulationError, ToolMissingError
+from ..cbuild import C_FLAGS, run_compiler
+from ..cformat import generated_header
+from ..cmsis import CmsisTrees, include_dirs, static_library
+from ..codegen.model_info import ModelInfo
+from ..errors import EmulationError, ToolMissingError
 from ..resources import cache_dir
 from ..templating import environment
-from .generated import GeneratedModel
 from .vectors import vector_shape
-
-HOST_CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
 
 
 def host_compiler() -> str:
@@ -28,56 +29,66 @@ def host_compiler() -> str:
     raise ToolMissingError("no host C compiler found: install one (Debian: apt-get install gcc)")
 
 
-def _render_driver(model: GeneratedModel, path: Path) -> None:
-    path.write_text(environment().get_template("host_main.c.j2").render(version=__version__, p=model))
+def _render_driver(model: ModelInfo, path: Path) -> None:
+    header = generated_header(__version__, model.source_name, model.sha256)
+    path.write_text(environment().get_template("host_main.c.j2").render(
+        version=__version__, header=header, p=model))
 
 
-def _compile(cmd: list[str], what: str) -> None:
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        lines = [ln for ln in result.stderr.splitlines() if "error" in ln] or result.stderr.splitlines()
-        first = lines[0] if lines else f"exit code {result.returncode}"
-        raise BuildError(f"host build of {what} failed: {first}")
-
-
-def _kernel_objects(cc: str, folder: Path) -> list[Path]:
+def _kernel_objects(cc: str, model: ModelInfo, includes: list[str]) -> list[Path]:
     """Objects of the kernels (the same for every model), cached by content.
 
     The key covers the compiler, the flags, the kernel source and every header the kernels can
-    include (the folder's and kernels/ headers), so a stale object is never reused.
+    include (the folder's, kernels/ and its backend folders' headers, and the include paths),
+    so a stale object is never reused.
     """
+    folder = model.folder
     cache = cache_dir() / "host-objects"
     cache.mkdir(parents=True, exist_ok=True)
-    headers = b"".join(h.read_bytes() for h in sorted([*folder.glob("*.h"), *(folder / "kernels").glob("*.h")]))
+    headers = b"".join(h.read_bytes() for h in sorted([*folder.glob("*.h"),
+                                                       *(folder / "kernels").rglob("*.h")]))
     compiler = subprocess.run([cc, "--version"], capture_output=True).stdout
+    flags = [*C_FLAGS, *includes]
     objects = []
-    for source in sorted((folder / "kernels").glob("*.c")):
-        key = hashlib.sha256(b"\0".join([compiler, " ".join(HOST_CFLAGS).encode(), source.read_bytes(),
+    for source in model.c_sources():
+        if source.parent == folder:
+            continue   # the model's own code: compiled with the driver
+        key = hashlib.sha256(b"\0".join([compiler, " ".join(flags).encode(), source.read_bytes(),
                                           headers])).hexdigest()[:24]
         obj = cache / f"{source.stem}-{key}.o"
         if not obj.exists():
             tmp = obj.with_name(f".{obj.name}.{os.getpid()}.tmp")
-            _compile([cc, *HOST_CFLAGS, "-I", str(folder), "-c", str(source), "-o", str(tmp)], str(folder))
+            run_compiler([cc, *flags, "-c", str(source), "-o", str(tmp)], f"host build of {folder}")
             os.replace(tmp, obj)
         objects.append(obj)
     return objects
 
 
-def build_host(model: GeneratedModel, work_dir: Path) -> Path:
-    """Compiles the generated folder plus a stdin/stdout driver; returns the executable."""
+def build_host(model: ModelInfo, work_dir: Path, cmsis: CmsisTrees | None = None) -> Path:
+    """Compiles the generated folder plus a stdin/stdout driver; returns the executable. A model
+    on CMSIS-NN kernels links CMSIS-NN's portable C path, built once with the host compiler."""
     cc = host_compiler()
     work_dir.mkdir(parents=True, exist_ok=True)
     driver = work_dir / "host_main.c"
     _render_driver(model, driver)
+    includes = [f"-I{model.folder}"]
+    libraries: list[Path] = []
+    if model.uses_cmsis_nn:
+        if cmsis is None:
+            raise EmulationError(f"{model.folder} calls CMSIS-NN kernels: give --cmsis-nn and "
+                                 f"--cmsis-core (or MCUFORGE_CMSIS_NN, MCUFORGE_CMSIS_CORE)")
+        includes += [f"-I{p}" for p in include_dirs(cmsis)]
+        libraries.append(static_library(cmsis, cc, ["-std=c99", "-O2"]))
     sources = [*sorted(model.folder.glob("*.c")), driver]
     exe = work_dir / f"{model.name}_host"
-    _compile([cc, *HOST_CFLAGS, "-I", str(model.folder), *map(str, sources),
-              *map(str, _kernel_objects(cc, model.folder)), "-o", str(exe), "-lm"], str(model.folder))
+    run_compiler([cc, *C_FLAGS, *includes, *map(str, sources),
+                  *map(str, _kernel_objects(cc, model, includes)), *map(str, libraries),
+                  "-o", str(exe), "-lm"], f"host build of {model.folder}")
     return exe
 
 
-def run_host(exe: Path, model: GeneratedModel, inputs: np.ndarray, timeout: float = 600.0) -> np.ndarray:
-    """Feeds int8 vectors (see pipeline.emulate.vectors) through the executable; returns outputs
+def run_host(exe: Path, model: ModelInfo, inputs: np.ndarray, timeout: float = 600.0) -> np.ndarray:
+    """Feeds int8 vectors (see mcuforge.emulate.vectors) through the executable; returns outputs
     [N, *vector_shape(output shape)]."""
     flat = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
     if flat.shape[1] != model.input.size:

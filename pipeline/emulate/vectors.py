@@ -13,11 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EmulationError
+from ..reference.shapes import vector_shape
 
-
-def vector_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Per-vector shape of a tensor: the batch axis is dropped when it is 1."""
-    return tuple(shape[1:]) if shape and shape[0] == 1 else tuple(shape)
+__all__ = ["Vectors", "load_vectors_file", "random_vectors", "vector_shape"]
 
 
 @dataclass(frozen=True)

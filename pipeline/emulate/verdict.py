@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MismatchError
-from ..report import Summary, percent
+from ..ui import Summary, percent
 from . import ReferenceCheck
 from .vectors import Vectors
 

@@ -1,9 +1,11 @@
-"""pipeline.features: the integer KWS audio front end (int16 audio -> int32 MFCC-like features).
+"""mcuforge.features: the integer KWS audio front end (int16 audio -> int32 MFCC-like features).
 
 See ``frontend.py`` for the exact definition; ``firmware/frontend/mf_frontend.c`` is its C twin.
+``dataset.py`` turns a recipe's dataset into the model inputs of every split (``FeatureSet``,
+``featureset.py``: features.npz), front-end features for speech and uint8 pixels for images.
 """
 
-from pipeline.features.frontend import (
+from mcuforge.features.frontend import (
     DEFAULT_CONFIG,
     FEATURE_SCALE,
     FrontendConfig,

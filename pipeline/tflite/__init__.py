@@ -1,15 +1,28 @@
-"""Read and validate a .tflite flatbuffer into a small typed graph (``pipeline.tflite.graph``).
+"""Read and validate a .tflite flatbuffer into a small typed graph (``mcuforge.tflite.graph``).
 
-    from pipeline.tflite import read_model
+    from mcuforge.tflite import read_model
     graph = read_model("model.tflite")   # Graph; raises ModelFileError / UnsupportedModelError
 """
 
-from pipeline.tflite.graph import (
-    Activation, AddOptions, ConcatenationOptions, Conv2DOptions, DepthwiseConv2DOptions, DType,
-    FullyConnectedOptions, Graph, Operator, Padding, Pool2DOptions, Quant, ReducerOptions,
-    ReshapeOptions, SoftmaxOptions, Tensor,
+from mcuforge.tflite.graph import (
+    Activation,
+    AddOptions,
+    ConcatenationOptions,
+    Conv2DOptions,
+    DepthwiseConv2DOptions,
+    DType,
+    FullyConnectedOptions,
+    Graph,
+    Operator,
+    Padding,
+    Pool2DOptions,
+    Quant,
+    ReducerOptions,
+    ReshapeOptions,
+    SoftmaxOptions,
+    Tensor,
 )
-from pipeline.tflite.reader import BUILTIN_OPERATORS, builtin_name, read_model, read_model_bytes
+from mcuforge.tflite.reader import BUILTIN_OPERATORS, builtin_name, read_model, read_model_bytes
 
 __all__ = [
     "read_model", "read_model_bytes", "BUILTIN_OPERATORS", "builtin_name",

@@ -23,7 +23,7 @@ import struct
 
 import numpy as np
 
-from pipeline.errors import ModelFileError
+from mcuforge.errors import ModelFileError
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -78,7 +78,7 @@ class FlatBuffer:
         """The 4-byte file identifier (bytes 4-7), or fewer bytes if the buffer is that short."""
         return self.data[4:8]
 
-    def root(self, what: str = "root table") -> "Table":
+    def root(self, what: str = "root table") -> Table:
         offset = self.u32(0, "root table offset")
         return Table(self, self.follow(0, offset, what), what)
 

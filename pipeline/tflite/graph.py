@@ -1,13 +1,14 @@
 """A small typed graph of a validated int8 TFLite model (one subgraph).
 
-Produced by ``pipeline.tflite.reader.read_model``; everything downstream (lowering, planning, code
+Produced by ``mcuforge.tflite.reader.read_model``; everything downstream (lowering, planning, code
 generation) reads only these types, never the flatbuffer.
 
 Layout invariants (TFLite conventions, kept as they are in the file):
 - activations are NHWC; CONV_2D filters are OHWI; DEPTHWISE_CONV_2D filters are 1HW(C*M);
   FULLY_CONNECTED weights are [out, in] (row-major, one row per output unit);
 - quantization: real = scale * (q - zero_point); per-channel params have ``axis`` set to the
-  quantized dimension and one scale/zero point per slice of it.
+  quantized dimension and one scale/zero point per slice of it (for filters, checked by the
+  compile stage; see ``Quant``).
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class Quant:
 
     ``scale`` holds the file's float32 values converted to Python floats (exact). Per-tensor
     quantization has one entry; per-channel has one per index of dimension ``axis``.
+    ``zero_point`` always has as many entries as ``scale`` (the reader repeats a file's single
+    zero point, as TFLite-Micro does). For per-channel parameters ``axis`` is the file's
+    quantized_dimension as written: the reader does not check it against the shape, because
+    TFLite-Micro checks it only where an op uses per-channel scales (filters); whoever relies on
+    it checks it (``compile.ops.context.OpContext.weights``).
     """
 
     scale: tuple[float, ...]

@@ -1,10 +1,19 @@
-"""Read a .tflite file and validate its structure into a ``pipeline.tflite.graph.Graph``.
+"""Read a .tflite file and validate its structure into a ``mcuforge.tflite.graph.Graph``.
 
 What is checked here is structure and internal consistency: the flatbuffer itself (every offset
 and length, see ``flatbuf``), the "TFL3" identifier and schema version 3, exactly one subgraph,
 operator codes, tensor and buffer indices, constant data sizes, quantization parameters, and the
-builtin options of the operators code generation understands. Whether mcuforge can generate code
-for an op or a type is decided later, by the compile stage, which names the op.
+builtin options of the operators code generation understands (``options``; for the ops of shape
+arithmetic that no lowering parses, ``options.shape_ops.FALLBACK_PARSERS``). Whether mcuforge can
+generate code for an op or a type is decided later, by the compile stage, which names the op.
+
+Quantization parameters are read as TFLite-Micro reads them (``micro_allocator.cc``; each rule
+is tested against its interpreter in tests/test_reader_conformance.py): a tensor is quantized
+only if it has both scales and zero points; a zero-point count other than the scale count means
+zero_point[0] for every channel; ``quantized_dimension`` is not checked against the shape here
+(TFLite-Micro checks it only for the filters of the ops that use per-channel scales, and so does
+the compile stage). Beyond TFLite-Micro, which does not look at the values, a scale must be finite
+and > 0 and a zero point must fit the tensor's type, as the TFLite quantization spec requires.
 
 Any problem raises a ``McuforgeError`` subclass whose message starts with the file name:
 ``ModelFileError`` for a broken or inconsistent file, ``UnsupportedModelError`` for a valid file
@@ -17,18 +26,15 @@ Field ids below are the declaration order of the fields in the TFLite schema
 from __future__ import annotations
 
 import hashlib
-import math
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.errors import ModelFileError, UnsupportedModelError
-from pipeline.tflite.flatbuf import FlatBuffer, Table
-from pipeline.tflite.graph import (
-    Activation, AddOptions, ConcatenationOptions, Conv2DOptions, DepthwiseConv2DOptions, DType,
-    FullyConnectedOptions, Graph, OpOptions, Operator, Padding, Pool2DOptions, Quant,
-    ReducerOptions, ReshapeOptions, SoftmaxOptions, Tensor,
-)
+from ..errors import ModelFileError, UnsupportedModelError
+from .flatbuf import FlatBuffer, Table
+from .graph import DType, Graph, Operator, OpOptions, Quant, Tensor
+from .options import OPTIONS, NoOptions
+from .options.shape_ops import FALLBACK_PARSERS
 
 __all__ = ["read_model", "read_model_bytes", "BUILTIN_OPERATORS", "builtin_name"]
 
@@ -168,134 +174,6 @@ def read_model_bytes(data: bytes, name: str) -> Graph:
     """Validate a .tflite held in memory; ``name`` (a file name) is used in messages and as the
     graph name (its stem)."""
     return _Reader(data, name).read()
-
-
-# ---------------------------------------------------------------------------------------------
-# options of the operators code generation understands
-
-
-class _NoOptions:
-    """Stands in for an absent options table: every field reads as its schema default."""
-
-    def scalar(self, field_id, code, default, name):
-        return default
-
-    def vector(self, field_id, dtype, name):
-        return None
-
-
-def _padding(value: int, where: str, file: str) -> Padding:
-    try:
-        return Padding(value)
-    except ValueError:
-        raise ModelFileError(f"{file}: {where}: unknown padding value {value}") from None
-
-
-def _activation(value: int, where: str, file: str) -> Activation:
-    try:
-        return Activation(value)
-    except ValueError:
-        raise ModelFileError(f"{file}: {where}: unknown fused activation value {value}") from None
-
-
-def _positive(value: int, field: str, where: str, file: str) -> int:
-    if value < 1:
-        raise ModelFileError(f"{file}: {where}: {field} is {value}, must be >= 1")
-    return value
-
-
-def _conv2d(t, where: str, file: str) -> Conv2DOptions:
-    # padding, stride_w, stride_h, fused_activation_function, dilation_w, dilation_h
-    return Conv2DOptions(
-        padding=_padding(t.scalar(0, "b", 0, "padding"), where, file),
-        stride_w=_positive(t.scalar(1, "i", 0, "stride_w"), "stride_w", where, file),
-        stride_h=_positive(t.scalar(2, "i", 0, "stride_h"), "stride_h", where, file),
-        activation=_activation(t.scalar(3, "b", 0, "fused_activation_function"), where, file),
-        dilation_w=_positive(t.scalar(4, "i", 1, "dilation_w_factor"), "dilation_w", where, file),
-        dilation_h=_positive(t.scalar(5, "i", 1, "dilation_h_factor"), "dilation_h", where, file),
-    )
-
-
-def _depthwise_conv2d(t, where: str, file: str) -> DepthwiseConv2DOptions:
-    # padding, stride_w, stride_h, depth_multiplier, fused_activation_function, dilation_w/h
-    return DepthwiseConv2DOptions(
-        padding=_padding(t.scalar(0, "b", 0, "padding"), where, file),
-        stride_w=_positive(t.scalar(1, "i", 0, "stride_w"), "stride_w", where, file),
-        stride_h=_positive(t.scalar(2, "i", 0, "stride_h"), "stride_h", where, file),
-        # redundant in the schema (kernels derive it from the shapes); passed on unchecked
-        depth_multiplier=t.scalar(3, "i", 0, "depth_multiplier"),
-        activation=_activation(t.scalar(4, "b", 0, "fused_activation_function"), where, file),
-        dilation_w=_positive(t.scalar(5, "i", 1, "dilation_w_factor"), "dilation_w", where, file),
-        dilation_h=_positive(t.scalar(6, "i", 1, "dilation_h_factor"), "dilation_h", where, file),
-    )
-
-
-def _pool2d(t, where: str, file: str) -> Pool2DOptions:
-    # padding, stride_w, stride_h, filter_width, filter_height, fused_activation_function
-    return Pool2DOptions(
-        padding=_padding(t.scalar(0, "b", 0, "padding"), where, file),
-        stride_w=_positive(t.scalar(1, "i", 0, "stride_w"), "stride_w", where, file),
-        stride_h=_positive(t.scalar(2, "i", 0, "stride_h"), "stride_h", where, file),
-        filter_w=_positive(t.scalar(3, "i", 0, "filter_width"), "filter_width", where, file),
-        filter_h=_positive(t.scalar(4, "i", 0, "filter_height"), "filter_height", where, file),
-        activation=_activation(t.scalar(5, "b", 0, "fused_activation_function"), where, file),
-    )
-
-
-def _fully_connected(t, where: str, file: str) -> FullyConnectedOptions:
-    # fused_activation_function, weights_format, keep_num_dims, asymmetric_quantize_inputs, ...
-    weights_format = t.scalar(1, "b", 0, "weights_format")
-    if weights_format != 0:
-        raise UnsupportedModelError(
-            f"{file}: {where}: weights format {weights_format} (shuffled weights) is not "
-            "supported; only the default [out, in] layout is")
-    return FullyConnectedOptions(
-        activation=_activation(t.scalar(0, "b", 0, "fused_activation_function"), where, file),
-        keep_num_dims=bool(t.scalar(2, "?", False, "keep_num_dims")),
-    )
-
-
-def _softmax(t, where: str, file: str) -> SoftmaxOptions:
-    beta = t.scalar(0, "f", 0.0, "beta")  # schema default is 0.0; converters always write it
-    if not math.isfinite(beta):
-        raise ModelFileError(f"{file}: {where}: beta is {beta}, must be finite")
-    return SoftmaxOptions(beta=beta)
-
-
-def _concatenation(t, where: str, file: str) -> ConcatenationOptions:
-    return ConcatenationOptions(
-        axis=t.scalar(0, "i", 0, "axis"),
-        activation=_activation(t.scalar(1, "b", 0, "fused_activation_function"), where, file),
-    )
-
-
-def _add(t, where: str, file: str) -> AddOptions:
-    return AddOptions(
-        activation=_activation(t.scalar(0, "b", 0, "fused_activation_function"), where, file))
-
-
-def _reshape(t, where: str, file: str) -> ReshapeOptions:
-    new_shape = t.vector(0, "<i4", "new_shape")
-    return ReshapeOptions(new_shape=() if new_shape is None else tuple(new_shape.tolist()))
-
-
-def _reducer(t, where: str, file: str) -> ReducerOptions:
-    return ReducerOptions(keep_dims=bool(t.scalar(0, "?", False, "keep_dims")))
-
-
-# op name -> (BuiltinOptions union tag, options table name, parser, options table required)
-_OPTIONS = {
-    "CONV_2D": (1, "Conv2DOptions", _conv2d, True),
-    "DEPTHWISE_CONV_2D": (2, "DepthwiseConv2DOptions", _depthwise_conv2d, True),
-    "AVERAGE_POOL_2D": (5, "Pool2DOptions", _pool2d, True),
-    "MAX_POOL_2D": (5, "Pool2DOptions", _pool2d, True),
-    "FULLY_CONNECTED": (8, "FullyConnectedOptions", _fully_connected, False),
-    "SOFTMAX": (9, "SoftmaxOptions", _softmax, False),
-    "CONCATENATION": (10, "ConcatenationOptions", _concatenation, False),
-    "ADD": (11, "AddOptions", _add, False),
-    "RESHAPE": (17, "ReshapeOptions", _reshape, False),
-    "MEAN": (27, "ReducerOptions", _reducer, False),
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,12 +365,15 @@ class _Reader:
                 "mcuforge does not support")
         scale = q.vector(_Q_SCALE, "<f4", "scale")
         zero_point = q.vector(_Q_ZERO_POINT, "<i8", "zero_point")
-        # as in TFLite: no scales (float tensors often carry only min/max) means no quantization
-        if scale is None or zero_point is None or (len(scale) == 0 and len(zero_point) == 0):
+        # As TFLite-Micro (InitializeTfLiteTensorFromFlatbuffer): a tensor is quantized only if
+        # it has both scales and zero points (float tensors often carry only min/max).
+        if scale is None or zero_point is None or len(scale) == 0 or len(zero_point) == 0:
             return None
-        if len(scale) != len(zero_point):
-            raise self.error(
-                f"{where} has {len(scale)} quantization scales but {len(zero_point)} zero points")
+        count = len(scale)
+        if len(zero_point) != count:
+            # TFLite-Micro: "zero point arrays for weights can be reduced to a single value";
+            # with any other count too, zero_point[0] serves every channel.
+            zero_point = np.full(count, zero_point[0], dtype=np.int64)
         bad = ~(np.isfinite(scale) & (scale > 0))
         if bad.any():
             k = int(np.argmax(bad))
@@ -508,17 +389,11 @@ class _Reader:
                     f"{where}: quantization zero_point[{k}] is {int(zero_point[k])}, outside the "
                     f"{dtype.name} range [{lo}, {hi}]")
         axis = q.scalar(_Q_DIMENSION, "i", 0, "quantized_dimension")
-        count = len(scale)
-        if count > 1:
-            if not 0 <= axis < len(shape):
-                raise self.error(
-                    f"{where}: quantized_dimension {axis} is out of range for shape "
-                    f"{_shape_str(shape)}")
-            if shape[axis] != count:
-                raise self.error(
-                    f"{where} has {count} per-channel quantization scales, but dimension {axis} "
-                    f"of shape {_shape_str(shape)} is {shape[axis]}")
-        elif not 0 <= axis < max(len(shape), 1):
+        # quantized_dimension is kept as written, unchecked: TFLite-Micro checks it (and the
+        # scale count against that dimension) only where an op uses per-channel scales, i.e. for
+        # the filters of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, and so does the compile
+        # stage. A bias often carries its filter's (e.g. 3 on a [C] bias), which TFLM ignores.
+        if count == 1 and not 0 <= axis < max(len(shape), 1):
             axis = 0  # meaningless for per-tensor parameters
         return Quant(scale=tuple(scale.tolist()), zero_point=tuple(zero_point.tolist()), axis=axis)
 
@@ -535,7 +410,7 @@ class _Reader:
         outputs = self._indices(t, _OP_OUTPUTS, "outputs", "output", n)
 
         options: OpOptions = None
-        spec = _OPTIONS.get(opname)
+        spec = OPTIONS.get(opname) or FALLBACK_PARSERS.get(opname)
         if spec is not None:
             tag, table_name, parse, required = spec
             got, table = t.union(_OP_OPTIONS_TYPE, "builtin_options",
@@ -547,7 +422,7 @@ class _Reader:
             if table is None:
                 if required:
                     raise self.error(f"{where} has no {table_name}")
-                table = _NoOptions()
+                table = NoOptions()
             options = parse(table, where, self.file)
         return Operator(index=i, opcode=opname, inputs=inputs, outputs=outputs, options=options)
 

@@ -114,7 +114,7 @@ def _to_8bit(image):
 
 def fit_array(images: np.ndarray, size: int, channels: int, progress: bool = False) -> np.ndarray:
     """uint8 [N, H, W, C] (C 1 or 3) -> uint8 [N, size, size, channels]; no work when it fits."""
-    from ...report import progress_bar
+    from ...ui import progress_bar
 
     n, h, w, c = images.shape
     if (h, w, c) == (size, size, channels):

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DatasetError
-from ...report import progress_bar
+from ...ui import progress_bar
 from .common import (ImageDataset, ImageSplit, fit_image, name_some, relative, require_pillow,
                      stratified_split)
 

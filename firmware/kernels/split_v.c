@@ -1,0 +1,15 @@
+/*
+ * mcuforge: SPLIT_V, int8: mf_split_va (split.c) does the work. Portable C99.
+ */
+#include "split_v.h"
+
+mf_status mf_split_v_s8(const mf_split_v_params *p, ...)
+{
+    mf_status status;
+    va_list args;
+
+    va_start(args, p);
+    status = mf_split_va(&p->split, args);
+    va_end(args);
+    return status;
+}

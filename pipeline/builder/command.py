@@ -1,0 +1,48 @@
+"""`mcuforge build C_DIR --board B`: cross-compile generated C into firmware for a board, with
+the size check; the memory rows are shared with the emulated-board run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..boards import Board, get_board
+from ..codegen.command import add_kernel_rows
+from ..codegen.model_info import ModelInfo
+from ..compile.backends import DEFAULT_REQUEST, KernelRequest
+from ..ui import Summary, nbytes
+from .firmware import FirmwareBuild, build_firmware
+from .render import DEFAULT_STACK_BYTES
+
+
+def add_board_row(summary: Summary, board: Board) -> None:
+    summary.add("board", f"{board.id} ({board.name})", "board", board.id)
+
+
+def add_memory_rows(summary: Summary, fw: FirmwareBuild) -> None:
+    m = fw.memory
+    summary.add("flash", f"{nbytes(m.flash_bytes)} ({m.flash_parts()}) of {nbytes(m.flash_capacity)}",
+                "flash_bytes", m.flash_bytes)
+    summary.add("RAM", f"{nbytes(m.ram_bytes)} ({m.ram_parts()}) of {nbytes(m.ram_capacity)}",
+                "ram_bytes", m.ram_bytes)
+    summary.data.update({"weights_bytes": m.weights_bytes, "code_bytes": m.code_bytes,
+                         "arena_bytes": m.arena_bytes, "stack_bytes": m.stack_bytes,
+                         "other_ram_bytes": m.other_ram_bytes, "flash_capacity": m.flash_capacity,
+                         "ram_capacity": m.ram_capacity})
+
+
+def do_build(c_dir: str, board_name: str, out: str | None, stack: int | None,
+             summary: Summary, kernels: KernelRequest = DEFAULT_REQUEST) -> FirmwareBuild:
+    board = get_board(board_name)
+    model = ModelInfo.load(c_dir)
+    add_board_row(summary, board)
+    fw = build_firmware(model, board, Path(out) if out else None,
+                        stack_bytes=stack or DEFAULT_STACK_BYTES, kernels=kernels)
+    add_kernel_rows(summary, fw.model)
+    summary.add("firmware", f"{fw.elf}  (+ .bin, .hex, .map)", "elf", str(fw.elf))
+    summary.data.update({"bin": str(fw.bin), "hex": str(fw.hex)})
+    add_memory_rows(summary, fw)
+    summary.add("fits", "yes", "fits", True)
+    if fw.platformio is not None:
+        summary.add("PlatformIO project", f"{fw.platformio}  (pio run -t upload)",
+                    "platformio", str(fw.platformio))
+    return fw

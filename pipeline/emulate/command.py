@@ -1,0 +1,136 @@
+"""`mcuforge emulate C_DIR --host | --board B`: run generated C natively or as firmware under QEMU
+and compare every output with TFLite-Micro (and LiteRT, reported). The host and board runs are
+also the last stages of `mcuforge run`, which hands them what it already measured (the
+TFLite-Micro arena, the reference outputs) instead of measuring it again."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..boards import Board, get_board, load_boards
+from ..builder import build_firmware, find_toolchain
+from ..builder.command import add_board_row, add_memory_rows
+from ..builder.render import DEFAULT_STACK_BYTES
+from ..codegen.command import TflmArena, add_arena_row, add_kernel_rows
+from ..codegen.model_info import ModelInfo
+from ..compile.backends import DEFAULT_REQUEST, KernelRequest
+from ..ui import Summary, nbytes, progress_bar
+from . import ReferenceCheck, ReferenceOutputs, check_against_references, check_on_host
+from .qemu import QemuMachine, find_qemu, require_emulated, run_vectors
+from .vectors import Vectors, load_vectors_file, random_vectors, vector_shape
+from .verdict import add_reference_rows, require_bit_exact
+
+
+def do_emulate(c_dir: str, board_name: str | None, vectors_file: str | None, random: int | None,
+               seed: int, timeout: float, stack: int | None, progress: bool, summary: Summary,
+               kernels: KernelRequest = DEFAULT_REQUEST) -> None:
+    """The `emulate` command: vectors from a file or random, on the host or an emulated board."""
+    model = ModelInfo.load(c_dir)
+    if vectors_file:
+        vectors = load_vectors_file(Path(vectors_file), model.input.shape)
+    else:
+        vectors = random_vectors(random if random is not None else 100, model.input.shape, seed)
+    if board_name:
+        do_emulate_board(model, emulated_board(board_name), vectors, timeout, stack, progress, summary,
+                         kernels=kernels)
+    else:
+        do_emulate_host(model, vectors, progress, summary, kernels=kernels)
+
+
+def do_emulate_host(model: ModelInfo, vectors: Vectors, progress: bool, summary: Summary,
+                    tflm_arena: TflmArena | None = None,
+                    kernels: KernelRequest = DEFAULT_REQUEST) -> ReferenceCheck:
+    """Host build and run; ``tflm_arena`` when the caller has already measured it."""
+    t0 = time.monotonic()
+    check = check_on_host(model, vectors.inputs, progress=progress, kernels=kernels)
+    seconds = time.monotonic() - t0
+    add_reference_rows(summary, check, vectors, "int8 accuracy (generated C)")
+    summary.add("weights (flash)", nbytes(model.weight_bytes), "weight_bytes", model.weight_bytes)
+    add_arena_row(summary, model.arena_bytes,
+                  tflm_arena or TflmArena.measure(model.tflite_path.read_bytes()))
+    summary.add("MACs per inference", f"{model.macs:,}", "macs", model.macs)
+    summary.add("host build, run and references", f"{seconds:.1f} s", "host_seconds", round(seconds, 2))
+    require_bit_exact(check, f"{model.folder} (host)")
+    return check
+
+
+def emulated_board(board_name: str) -> Board:
+    """The board, if it can be emulated here: fails fast (e.g. before a long training run) on an
+    unknown or non-emulated board or a missing cross compiler or QEMU."""
+    board = get_board(board_name)
+    require_emulated(board, [b.id for b in load_boards().values() if b.emulated])
+    find_toolchain()
+    find_qemu()
+    return board
+
+
+def do_emulate_board(model: ModelInfo, board: Board, vectors: Vectors, timeout: float,
+                     stack: int | None, progress: bool, summary: Summary,
+                     references: ReferenceOutputs | None = None,
+                     kernels: KernelRequest = DEFAULT_REQUEST):
+    """Builds for ``board`` (checked by ``emulated_board``), runs the vectors under QEMU over the
+    serial protocol and compares every output with the references: ``references`` (on exactly
+    these vectors) when the caller has them, else computed here."""
+    add_board_row(summary, board)
+    fw = build_firmware(model, board, stack_bytes=stack or DEFAULT_STACK_BYTES, platformio=False,
+                        kernels=kernels)
+    add_kernel_rows(summary, fw.model)
+
+    n = len(vectors.inputs)
+    with progress_bar(n, f"QEMU {board.qemu}", progress, unit="vector") as bar, \
+            QemuMachine(board, fw.elf, timeout=timeout) as machine:
+        run = run_vectors(machine, model.sha256, model.input.size, vector_shape(model.output.shape),
+                          vectors.inputs, bar.update)
+    check = check_against_references(model, vectors.inputs, run.outputs, progress=progress,
+                                     references=references)
+    add_reference_rows(summary, check, vectors, "int8 accuracy (on the board)")
+    add_memory_rows(summary, fw)
+    summary.add("stack used (high-water mark)", f"{nbytes(run.stack_used)} of {nbytes(run.stack_size)}",
+                "stack_used_bytes", run.stack_used)
+    _instruction_rows(summary, run.instructions, model.macs)
+    summary.add("firmware", str(fw.elf), "elf", str(fw.elf))
+    summary.add("QEMU wall time", f"{run.wall_seconds:.1f} s ({board.qemu}, -icount shift=7)",
+                "qemu_seconds", round(run.wall_seconds, 2))
+    require_bit_exact(check, f"{board.id} (QEMU {board.qemu})")
+    return run
+
+
+def _instruction_rows(summary: Summary, counts: np.ndarray | None, macs: int) -> None:
+    """Median instructions per inference (the count varies slightly with the input) and per MAC;
+    unknown when the firmware reports no counter rate."""
+    summary.add("MACs per inference", f"{macs:,}", "macs", macs)
+    if counts is None:
+        summary.add("instructions per inference", "unknown (the firmware reports no counter rate, hz=0)",
+                    "instructions", None)
+        summary.data.update({"instructions_min": None, "instructions_max": None})
+        summary.add("instructions per MAC", "unknown", "instructions_per_mac", None)
+        return
+    median, low, high = int(np.median(counts)), int(counts.min()), int(counts.max())
+    spread = f" (min {low:,}, max {high:,})" if low != high else ""
+    summary.add("instructions per inference", f"{median:,}{spread}", "instructions", median)
+    summary.data.update({"instructions_min": low, "instructions_max": high})
+    per_mac = median / macs if macs else float("nan")
+    summary.add("instructions per MAC", f"{per_mac:.2f}", "instructions_per_mac", round(per_mac, 4))
+
+
+def do_run_on_board(model: ModelInfo, board: Board, vectors: Vectors, limit: int | None,
+                    timeout: float, progress: bool, summary: Summary,
+                    references: ReferenceOutputs | None = None,
+                    kernels: KernelRequest = DEFAULT_REQUEST) -> None:
+    """The last stage of `run --board`: the board's rows join the run's summary, prefixed by the
+    board; its JSON figures go under "board_run". ``references`` are those of all of ``vectors``
+    (from the host run); the board gets the first ``limit`` of them."""
+    if limit is not None:
+        vectors = vectors.first(limit)
+        references = references.first(limit) if references is not None else None
+    board_summary = Summary("board")
+    try:
+        do_emulate_board(model, board, vectors, timeout, None, progress, board_summary, references,
+                         kernels=kernels)
+    finally:
+        for label, text in board_summary.rows:
+            summary.add(f"{board.id}: {label}", text)
+        summary.data["board_run"] = board_summary.data

@@ -1,0 +1,46 @@
+"""The tf.data input pipeline of images: uint8 pixels stay uint8 until a batch is made, and the
+training split is shuffled and augmented (flips, shifts, pad-and-crop; ``recipe.augmentation``)
+here, seeded and deterministic, never inside the exported model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..features.featureset import FeatureSet
+from ..recipe import Recipe
+
+
+def image_batches(tf, features: FeatureSet, x: np.ndarray, y: np.ndarray, batch_size: int, *,
+                  recipe: Recipe | None = None):
+    """A tf.data pipeline of float images (``x * scale``) and labels. With ``recipe`` it is the
+    training pipeline: shuffled (seeded) and augmented as ``recipe.augmentation`` says."""
+    scale = np.float32(features.scale)
+    if recipe is None:
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        ds = ds.map(lambda image, label: (tf.cast(image, tf.float32) * scale, label))
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    seed = recipe.training.seed
+    aug = recipe.augmentation
+    height, width, channels = x.shape[1:]
+    shift_px = int(round(aug.shift * min(height, width)))
+    # Shuffle row numbers, not images: the pixels stay in one uint8 tensor, never in a buffer.
+    images, labels = tf.constant(x), tf.constant(y)
+    rows = tf.data.Dataset.range(len(x)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+
+    def augment(row, seed_pair):
+        image, label = tf.gather(images, row), tf.gather(labels, row)
+        image = tf.cast(image, tf.float32) * scale
+        s = tf.random.experimental.stateless_split(seed_pair, num=4)
+        if aug.horizontal_flip:
+            image = tf.image.stateless_random_flip_left_right(image, s[0])
+        if aug.vertical_flip:
+            image = tf.image.stateless_random_flip_up_down(image, s[1])
+        for pad, mode, k in ((shift_px, "CONSTANT", 2), (aug.crop_padding, "REFLECT", 3)):
+            if pad > 0:  # pad, then crop a random window of the original size
+                padded = tf.pad(image, [[pad, pad], [pad, pad], [0, 0]], mode=mode)
+                image = tf.image.stateless_random_crop(padded, [height, width, channels], s[k])
+        return image, label
+
+    ds = tf.data.Dataset.zip((rows, seeds)).map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
