@@ -12,13 +12,12 @@ import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn, overload
 
 import yaml
 
 from .errors import BoardError
 from .resources import BOARDS_FILE
-
 
 CORES = ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55")
 FPUS = ("none", "single", "double")
@@ -141,11 +140,11 @@ class _Mapping:
         self.data = data
         self.used: set[str] = set()
 
-    def fail(self, message: str, key: str | None = None):
+    def fail(self, message: str, key: str | None = None) -> NoReturn:
         path = f"{self.where}.{key}" if key else self.where
         raise BoardError(f"{self.file}: {path}: {message}")
 
-    def _get(self, key: str, required: bool = True):
+    def _get(self, key: str, required: bool = True) -> Any:
         self.used.add(key)
         if key not in self.data:
             if required:
@@ -156,7 +155,16 @@ class _Mapping:
             return None
         return self.data[key]
 
-    def text(self, key: str, choices: tuple[str, ...] | None = None, required: bool = True) -> str | None:
+    # A required key always yields a value (a missing one raises), so the required forms of the
+    # accessors return the plain type and only ``required=False`` may give None.
+    @overload
+    def text(self, key: str, choices: tuple[str, ...] | None = None,
+             required: Literal[True] = True) -> str: ...
+    @overload
+    def text(self, key: str, choices: tuple[str, ...] | None = None, *,
+             required: bool) -> str | None: ...
+    def text(self, key: str, choices: tuple[str, ...] | None = None,
+             required: bool = True) -> str | None:
         value = self._get(key, required)
         if value is None and not required:
             return None
@@ -174,7 +182,14 @@ class _Mapping:
             self.fail(f"must be true or false, not {_kind(value)}", key)
         return value
 
-    def integer(self, key: str, minimum: int = 0, maximum: int | None = None, required: bool = True) -> int | None:
+    @overload
+    def integer(self, key: str, minimum: int = 0, maximum: int | None = None,
+                required: Literal[True] = True) -> int: ...
+    @overload
+    def integer(self, key: str, minimum: int = 0, maximum: int | None = None, *,
+                required: bool) -> int | None: ...
+    def integer(self, key: str, minimum: int = 0, maximum: int | None = None,
+                required: bool = True) -> int | None:
         value = self._get(key, required)
         if value is None and not required:
             return None
@@ -188,6 +203,10 @@ class _Mapping:
             self.fail(f"{value} is out of range ({bound})", key)
         return value
 
+    @overload
+    def mapping(self, key: str, required: Literal[True] = True) -> _Mapping: ...
+    @overload
+    def mapping(self, key: str, *, required: bool) -> _Mapping | None: ...
     def mapping(self, key: str, required: bool = True) -> _Mapping | None:
         value = self._get(key, required)
         if value is None:
@@ -273,7 +292,7 @@ def _board(board_id: str, data: Any, file: Path) -> Board:
         m.fail(f"a {core} {'always has' if not dsp else 'has no'} DSP extension", "dsp")
     mve = m.flag("mve")
     if mve not in CORE_MVE[core]:
-        m.fail(f"only the Cortex-M55 has Helium (MVE) among the supported cores", "mve")
+        m.fail("only the Cortex-M55 has Helium (MVE) among the supported cores", "mve")
 
     regions = []
     for i, item in enumerate(m.sequence("memory")):

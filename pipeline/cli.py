@@ -80,7 +80,15 @@ def cmd_emulate(args, summary: Summary) -> None:
     from .emulate.command import do_emulate
 
     do_emulate(args.c_dir, args.board, args.vectors, args.random, args.seed, args.timeout,
-               args.stack, _progress(args), summary, kernels=_kernels(args))
+               args.stack, _progress(args), summary, kernels=_kernels(args),
+               profile=args.profile, as_json=args.json)
+
+
+def cmd_bench(args, summary: Summary) -> None:
+    from .bench.command import do_bench
+
+    do_bench(args.models, args.boards, args.kernels, args.vectors, args.seed, args.timeout, args.out,
+             args.cmsis_nn, args.cmsis_core, _progress(args), summary, as_json=args.json)
 
 
 def cmd_boards(args, summary: Summary) -> None:
@@ -164,7 +172,28 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--vectors", help=".npz with an int8 'inputs' array (and optional 'labels')")
     group.add_argument("--random", type=_at_least(1), metavar="N", help="N random int8 inputs (default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed of --random")
+    p.add_argument("--profile", action="store_true",
+                   help="--board: also time every kernel call (per-layer table; `layers` in --json)")
     p.set_defaults(func=cmd_emulate, title="mcuforge emulate")
+
+    p = sub.add_parser("bench", parents=[common],
+                       help="models x emulated boards x kernel backends: instructions and memory, one table")
+    p.add_argument("models", nargs="*", metavar="MODEL",
+                   help="int8 .tflite files (default: every run folder's model under build/, and "
+                   "those of $MCUFORGE_BENCH_MODELS)")
+    p.add_argument("--boards", metavar="B,...", help="emulated boards (default: all of them)")
+    p.add_argument("--kernels", metavar="K,...",
+                   help=f"kernel backends (default: {','.join(BACKEND_CHOICES)}; cmsis-nn is skipped "
+                   "with a note when CMSIS-NN is not found)")
+    p.add_argument("--vectors", type=_at_least(1), default=5, metavar="N",
+                   help="random vectors per cell, each checked bit for bit (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random vectors")
+    p.add_argument("--timeout", type=_at_least(0.1, float), default=60.0,
+                   help="seconds to wait for each board reply")
+    p.add_argument("--out", help="where the generated C and firmware go (default build/bench)")
+    p.add_argument("--cmsis-nn", metavar="DIR", help=f"CMSIS-NN tree (default ${NN_ENV})")
+    p.add_argument("--cmsis-core", metavar="DIR", help=f"CMSIS Core Include folder (default ${CORE_ENV})")
+    p.set_defaults(func=cmd_bench, title="mcuforge bench")
 
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")
     p.set_defaults(func=cmd_boards, title="mcuforge boards")

@@ -14,9 +14,8 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
-from typing import BinaryIO
 from pathlib import Path
-
+from typing import BinaryIO
 
 _tmp_counter = itertools.count()
 

@@ -25,7 +25,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import yaml
 
@@ -41,8 +41,20 @@ DATASET_TASKS = {
 }
 # features.kind -> task
 FEATURE_TASKS = {"mfcc": KWS, "image": IMAGES}
+DatasetKind = Literal["synthetic_speech", "speech_commands", "image_folder", "cifar10", "digits",
+                      "synthetic_images"]
+FeatureKind = Literal["mfcc", "image"]
+ArchitectureName = Literal["ds_cnn", "cnn", "mobilenet_v1", "resnet8"]
+
+
+class _TaskDefaults(TypedDict):
+    dataset: DatasetKind
+    features: FeatureKind
+    architecture: ArchitectureName
+
+
 # task -> defaults of the keys whose default depends on it
-TASK_DEFAULTS = {
+TASK_DEFAULTS: dict[str, _TaskDefaults] = {
     KWS: {"dataset": "synthetic_speech", "features": "mfcc", "architecture": "ds_cnn"},
     IMAGES: {"dataset": "digits", "features": "image", "architecture": "cnn"},
 }
@@ -81,8 +93,7 @@ class DatasetSpec:
     # default), "synthetic_images" (generated shapes and stripes, for quick runs), "image_folder"
     # (one folder per class), "cifar10" (the CIFAR-10 python batches).
     # None: the task's default.
-    kind: Literal["synthetic_speech", "speech_commands", "image_folder", "cifar10", "digits",
-                  "synthetic_images"] | None = None
+    kind: DatasetKind | None = None
     path: str | None = field(default=None, metadata=_only("speech_commands", "image_folder", "cifar10"))
     clips_per_class: int = field(default=1500, metadata=_only("synthetic_speech"))
     seed: int = 0
@@ -101,7 +112,7 @@ class DatasetSpec:
 class FeatureSpec:
     # "mfcc": the integer front end of mcuforge.features (keyword spotting);
     # "image": pixels resized to size x size with ``channels`` channels (image classification).
-    kind: Literal["mfcc", "image"] | None = None
+    kind: FeatureKind | None = None
     size: int = field(default=32, metadata=_only("image"))          # pixels per side (square)
     channels: Literal[1, 3] = field(default=3, metadata=_only("image"))  # 1 grayscale, 3 RGB
     # "stretch": resize the whole image; "center_crop": crop the largest centred square first
@@ -110,7 +121,7 @@ class FeatureSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    architecture: Literal["ds_cnn", "cnn", "mobilenet_v1", "resnet8"] | None = None
+    architecture: ArchitectureName | None = None
     # ds_cnn: channels of every conv layer; cnn: channels of the first block (doubling per block);
     # resnet8: filters of the first stack (then 2x, 4x); mobilenet_v1: width multiplier alpha.
     width: float | None = None
@@ -118,7 +129,7 @@ class ModelSpec:
     dropout: float | None = None         # before the classifier (ds_cnn: also after the first conv)
 
     def __post_init__(self) -> None:
-        arch = ARCHITECTURES.get(self.architecture)
+        arch = ARCHITECTURES.get(self.architecture) if self.architecture is not None else None
         if arch is None:
             return
         for key, value in arch.defaults.items():
@@ -201,7 +212,8 @@ def _convert(where: str, value: Any, annotation: Any, source: Path) -> Any:
         choices = list(typing.get_args(annotation))
         # exact types: YAML `true` must not pass for the choice 1
         if not any(value == c and type(value) is type(c) for c in choices):
-            raise RecipeError(f"{source}: {where}: unknown value {value!r}{_close(str(value), list(map(str, choices)))}; "
+            close = _close(str(value), list(map(str, choices)))
+            raise RecipeError(f"{source}: {where}: unknown value {value!r}{close}; "
                               f"choose one of {', '.join(map(str, choices))}")
         return value
     if origin in (typing.Union, types.UnionType):
@@ -209,7 +221,7 @@ def _convert(where: str, value: Any, annotation: Any, source: Path) -> Any:
         if value is None and type(None) in args:
             return None
         return _convert(where, value, next(a for a in args if a is not type(None)), source)
-    if dataclasses.is_dataclass(annotation):
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return _build(annotation, value, source, where + ".")
     if annotation is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
@@ -251,9 +263,13 @@ def _positive(source: Path, where: str, value: float | int | None, *, allow_zero
 def _check(recipe: Recipe, data: dict) -> None:
     src = recipe.path
     task = recipe.task
-    sections = {k: data.get(k) if isinstance(data.get(k), dict) else {} for k in
-                ("dataset", "features", "model", "augmentation")}
+    sections: dict[str, dict] = {k: data[k] if isinstance(data.get(k), dict) else {} for k in
+                                 ("dataset", "features", "model", "augmentation")}
     ds, ft, md, aug = recipe.dataset, recipe.features, recipe.model, recipe.augmentation
+    # Recipe.__post_init__ and ModelSpec.__post_init__ resolved the task- and architecture-dependent
+    # defaults, so these are set (md.blocks only for the architectures that take it).
+    assert ds.kind is not None and ft.kind is not None and md.architecture is not None
+    assert md.width is not None and md.dropout is not None
 
     # choices that must fit the task
     if DATASET_TASKS[ds.kind] != task:
@@ -300,7 +316,7 @@ def _check(recipe: Recipe, data: dict) -> None:
     _positive(src, "model.blocks", md.blocks)
     if not 0.0 <= md.dropout < 1.0:
         raise RecipeError(f"{src}: model.dropout: must be in [0, 1), got {md.dropout}")
-    if md.architecture == "cnn" and ft.size < 2 ** md.blocks:
+    if md.architecture == "cnn" and md.blocks is not None and ft.size < 2 ** md.blocks:
         raise RecipeError(f"{src}: features.size {ft.size} is too small for model.blocks {md.blocks} "
                           f"(every block halves the image; needs at least {2 ** md.blocks})")
     _positive(src, "augmentation.shift", aug.shift, allow_zero=True)

@@ -7,12 +7,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from conftest import shared_model
 from mcuforge.codegen import render_program
 from mcuforge.codegen.model_info import ModelInfo
 from mcuforge.compile import compile_graph
 from mcuforge.tflite.reader import read_model
-
-from conftest import shared_model
 
 
 def compile_reference(out: Path, model_name: str = "kws_ref_model.tflite") -> Path:
@@ -47,6 +46,7 @@ def broken_copy(c_dir: Path, out: Path, how: str) -> Path:
     name = ModelInfo.load(out).name
     (out / f"{name}.c").write_text(
         f'#include <stdint.h>\n#include "{name}.h"\n\n'
+        f"void {name}_set_layer_hook({name}_layer_hook hook)\n{{\n    (void)hook;\n}}\n\n"
         f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n"
         f"    (void)input;\n    (void)output;\n    {BROKEN_INVOKE[how]}\n    return 0;\n}}\n")
     return out

@@ -60,3 +60,39 @@ def kws_c(request, tmp_path_factory) -> Path:
     if request.node.get_closest_marker("qemu"):
         require_tool("qemu-system-arm")
     return compile_reference(tmp_path_factory.mktemp("kws") / "c")
+
+
+# ---- the backend x board matrix on a sample --------------------------------------------------
+# The per-case kernel tests under QEMU (tests/kernels/*::test_*_on_board, every case of an op on
+# each emulated board and backend) take about 10 s each. CI runs every op on every board they
+# name, but only a deterministic sample of the cases (one in MATRIX_SAMPLE, chosen by a hash of
+# the test id, so the sample is the same on every run); the same cases all run on the host.
+# MCUFORGE_FULL_MATRIX=1 runs them all.
+MATRIX_SAMPLE = 5
+
+
+def _in_sample(nodeid: str) -> bool:
+    import zlib
+
+    return zlib.crc32(nodeid.encode()) % MATRIX_SAMPLE == 0
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("MCUFORGE_FULL_MATRIX") == "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        sampled = ("tests/kernels/" in item.nodeid and "_on_board[" in item.nodeid
+                   and "reference_models" not in item.nodeid)  # whole models: every board
+        (keep if not sampled or _in_sample(item.nodeid) else drop).append(item)
+    # every on-board test function keeps at least one case
+    kept = {i.nodeid.split("[")[0] for i in keep}
+    for item in drop:
+        if item.nodeid.split("[")[0] not in kept:
+            keep.append(item)
+            kept.add(item.nodeid.split("[")[0])
+    kept_ids = {id(i) for i in keep}
+    deselected = [i for i in drop if id(i) not in kept_ids]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [i for i in items if id(i) in kept_ids]

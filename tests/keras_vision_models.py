@@ -118,8 +118,8 @@ def randomize_batchnorm(model, seed: int) -> None:
 
 
 def convert(name: str, seed: int = 0, samples: int = 16, **options) -> bytes:
-    """Builds model ``name`` (``options`` go to its builder) with random weights (seeded), converts it to a full-int8 .tflite
-    (int8 input and output) with a random representative set; returns the flatbuffer."""
+    """Builds model ``name`` (``options`` go to its builder) with random weights (seeded), converts
+    it to a full-int8 .tflite (int8 input and output) with a random representative set; returns the flatbuffer."""
     import keras
 
     from mcuforge.quantize import convert_int8

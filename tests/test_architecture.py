@@ -26,6 +26,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("builder",),
     ("emulate",),
     ("flash", "device"),
+    ("bench",),          # builds and emulates models for every board and backend
     ("report",),
 )
 # Shared utilities: any stage may import them, and they import no stage.

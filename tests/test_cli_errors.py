@@ -6,9 +6,8 @@ import shutil
 
 import pytest
 
-from mcuforge.cli import main
-
 from conftest import REPO, require_module, shared_model
+from mcuforge.cli import main
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -105,8 +104,8 @@ def test_quantize_without_training(tmp_path, capsys):
 
 
 def _one_op_model(opcode: str, dtype: str) -> bytes:
-    from tflite_builder import ModelBuilder
     from mcuforge.tflite.graph import SoftmaxOptions
+    from tflite_builder import ModelBuilder
 
     b = ModelBuilder()
     quant = {"scale": 0.1, "zero_point": 0} if dtype == "int8" else {}
@@ -120,7 +119,7 @@ def _one_op_model(opcode: str, dtype: str) -> bytes:
 
 @pytest.mark.parametrize("opcode, dtype, fragments", [
     ("SOFTMAX", "float32", ["input tensor 'x' is float32", "int8"]),
-    ("TANH", "int8", ["unsupported op TANH (op 0)", "supported: "]),
+    ("LOG_SOFTMAX", "int8", ["unsupported op LOG_SOFTMAX (op 0)", "supported: "]),
 ])
 def test_compile_rejects_float_and_unsupported_ops(tmp_path, capsys, opcode, dtype, fragments):
     model = tmp_path / "m.tflite"

@@ -12,11 +12,16 @@ import shutil
 import numpy as np
 import pytest
 
-from mcuforge.data.images import (PIXEL_SCALE, load_cifar10, load_digits, load_image_folder,
-                                  make_synthetic_images, stratified_split)
-from mcuforge.errors import DatasetError
-
 from conftest import require_module
+from mcuforge.data.images import (
+    PIXEL_SCALE,
+    load_cifar10,
+    load_digits,
+    load_image_folder,
+    make_synthetic_images,
+    stratified_split,
+)
+from mcuforge.errors import DatasetError
 
 Image = require_module("PIL.Image")
 
@@ -173,7 +178,8 @@ def test_many_bad_files_are_counted(tmp_path):
 @pytest.mark.parametrize("setup, fragment", [
     (lambda root: None, "dataset folder not found"),
     (lambda root: root.mkdir(), "no class folders"),
-    (lambda root: _make_classes(root, {"only": 3}), "needs at least 2 class folders (one folder of images per class), found 1: only"),
+    (lambda root: _make_classes(root, {"only": 3}),
+     "needs at least 2 class folders (one folder of images per class), found 1: only"),
     (lambda root: (_make_classes(root, {"a": 3}), (root / "b").mkdir()), "no image files in b/"),
     (lambda root: _make_classes(root / "test", {"a": 3, "b": 3}), "has test/ but no train/"),
     (lambda root: (_make_classes(root / "train", {"a": 3, "b": 3}), (root / "val").mkdir(),

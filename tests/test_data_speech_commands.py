@@ -143,8 +143,8 @@ def test_generated_silence_without_a_noise_folder(tmp_path):
     assert len(rows) > 0
     rms = np.sqrt(np.mean(rows.astype(np.float64) ** 2, axis=1))
     assert np.all(rms > 0.5) and np.all(rms < 150)
-    assert all(s.startswith("_silence_:generated@") for s, l in zip(ds.train.sources, ds.train.labels)
-               if l == CLASSES.index("_silence_"))
+    assert all(s.startswith("_silence_:generated@") for s, label in zip(ds.train.sources, ds.train.labels)
+               if label == CLASSES.index("_silence_"))
 
 
 def test_deterministic_for_a_seed(tmp_path):

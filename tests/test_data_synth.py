@@ -10,12 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mcuforge.data import CLASSES, KEYWORDS, load_speech_commands, read_wav, speaker_of
-from mcuforge.data import synth
+from conftest import require_module
+from mcuforge.data import CLASSES, KEYWORDS, load_speech_commands, read_wav, speaker_of, synth
 from mcuforge.data.synth import default_synth_dir, synthesize_speech_commands
 from mcuforge.errors import DatasetError
-
-from conftest import require_module
 
 require_module("espeakng_loader")
 

@@ -7,13 +7,12 @@ import os
 import numpy as np
 import pytest
 
-from mcuforge.cli import main
+from conftest import shared_model
 from mcuforge import reference
+from mcuforge.cli import main
 from mcuforge.emulate.compare import compare_exact
 from mcuforge.reference import ReferenceRunError
 from mcuforge.reference.isolated import run_isolated
-
-from conftest import shared_model
 
 
 def test_compare_exact_reports_first_positions():

@@ -13,6 +13,7 @@ import pytest
 import scipy.fft
 import scipy.signal
 
+from conftest import require_tool
 from mcuforge.errors import DatasetError
 from mcuforge.features import (
     DEFAULT_CONFIG,
@@ -25,8 +26,6 @@ from mcuforge.features import (
     render_c_tables,
 )
 from mcuforge.features import frontend as fe
-
-from conftest import require_tool
 
 REPO = Path(__file__).resolve().parents[1]
 FRONTEND_DIR = REPO / "firmware" / "frontend"

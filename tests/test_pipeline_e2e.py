@@ -7,9 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from mcuforge.cli import main
-
 from conftest import require_module
+from mcuforge.cli import main
 
 TINY_RECIPE = """\
 name: tiny_kws

@@ -10,15 +10,14 @@ import zlib
 import numpy as np
 import pytest
 
+from board_testing import broken_copy, one_line_error
+from conftest import require_module, require_tool
 from mcuforge.boards import get_board, load_boards
 from mcuforge.builder import build_firmware
 from mcuforge.cli import main
 from mcuforge.codegen.model_info import ModelInfo
 from mcuforge.emulate.protocol import infer_line
 from mcuforge.emulate.qemu import QemuMachine, ticks_to_instructions
-
-from board_testing import broken_copy, one_line_error
-from conftest import require_module, require_tool
 
 pytestmark = [pytest.mark.qemu, pytest.mark.cross]
 
@@ -90,7 +89,7 @@ def test_protocol_rejects_bad_input_and_keeps_serving(kws_c, tmp_path):
         assert ask(b"FROB 1 2 3\n").startswith("ERR unknown-command FROB")
         assert ask(b"X" * 500 + b"\n").startswith("ERR unknown-command")
         assert ask(b"LOOP 0\n").startswith("ERR syntax")
-        assert ask(b"\r\n\nHELLO\r\n").startswith("MCUFORGE 1 ")
+        assert ask(b"\r\n\nHELLO\r\n").startswith("MCUFORGE 2 ")
         # a good INFER sent in small pieces, with CRLF, still works and repeats exactly
         first = session.infer(data)
         for i in range(0, len(good), 97):
@@ -103,7 +102,7 @@ def test_protocol_rejects_bad_input_and_keeps_serving(kws_c, tmp_path):
 
 
 @pytest.mark.parametrize("how, fragments", [
-    ("hang", ["no answer to INFER within 3 s", "last serial output:", "MCUFORGE 1"]),
+    ("hang", ["no answer to INFER within 3 s", "last serial output:", "MCUFORGE 2"]),
     ("fault", ["the firmware faulted: FAULT exception=0x00000003", "pc=0x"]),
 ])
 def test_hung_or_faulting_firmware_is_stopped(kws_c, tmp_path, capsys, how, fragments):

@@ -50,14 +50,14 @@ class _ScriptedMachine:
 
 
 def test_no_counter_rate_means_instructions_unknown():
-    run = run_vectors(_ScriptedMachine(f"MCUFORGE 1 sha256={SHA} in=4 out=2 hz=0 overhead=3"),
+    run = run_vectors(_ScriptedMachine(f"MCUFORGE 2 sha256={SHA} in=4 out=2 hz=0 overhead=3"),
                       SHA, 4, (2,), np.zeros((2, 4), np.int8))
     assert run.outputs.tolist() == [[1, 2], [1, 2]]
     assert run.instructions is None and run.overhead_instructions is None
 
 
 def test_counts_with_a_counter_rate():
-    run = run_vectors(_ScriptedMachine(f"MCUFORGE 1 sha256={SHA} in=4 out=2 hz=25000000 overhead=32"),
+    run = run_vectors(_ScriptedMachine(f"MCUFORGE 2 sha256={SHA} in=4 out=2 hz=25000000 overhead=32"),
                       SHA, 4, (2,), np.zeros((2, 4), np.int8))
     assert run.instructions.tolist() == [90, 90]   # 320 / 3.2 - 32 / 3.2
 
@@ -65,5 +65,5 @@ def test_counts_with_a_counter_rate():
 def test_greeting_without_sha256_is_one_error_naming_the_board():
     with pytest.raises(EmulationError, match=r"^fake_board \(QEMU none\): the firmware's greeting "
                                              r"has no sha256 field"):
-        run_vectors(_ScriptedMachine("MCUFORGE 1 in=4 out=2 hz=25000000 overhead=3"),
+        run_vectors(_ScriptedMachine("MCUFORGE 2 in=4 out=2 hz=25000000 overhead=3"),
                     SHA, 4, (2,), np.zeros((1, 4), np.int8))

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from mcuforge.cli import main
-
 from conftest import shared_model
+from mcuforge.cli import main
 
 
 @pytest.mark.host

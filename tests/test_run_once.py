@@ -15,12 +15,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from conftest import require_tool, shared_model
 from mcuforge import chain
 from mcuforge.reference import litert, tflm
 from mcuforge.rundir import RunDir
 from mcuforge.ui import Summary
-
-from conftest import require_tool, shared_model
 
 ONCE_EACH = {
     "mcuforge.reference.tflm._arena_report": 1,   # the arena figure

@@ -23,8 +23,15 @@ import pytest
 from conftest import require_module
 from mcuforge.errors import McuforgeError, ModelFileError, UnsupportedModelError
 from mcuforge.tflite import (
-    Activation, Conv2DOptions, DType, FullyConnectedOptions, Graph, Padding, Pool2DOptions,
-    read_model, read_model_bytes,
+    Activation,
+    Conv2DOptions,
+    DType,
+    FullyConnectedOptions,
+    Graph,
+    Padding,
+    Pool2DOptions,
+    read_model,
+    read_model_bytes,
 )
 
 SHARED_MODELS = Path(__file__).resolve().parents[1].parent / "shared" / "models"
@@ -85,7 +92,7 @@ def assert_matches_litert(graph: Graph, path: Path) -> None:
     if hasattr(interp, "_get_ops_details"):
         ops = interp._get_ops_details()
         assert [op.opcode for op in graph.operators] == [o["op_name"] for o in ops]
-        for op, ref in zip(graph.operators, ops):
+        for op, ref in zip(graph.operators, ops, strict=True):
             assert op.inputs == tuple(int(i) for i in ref["inputs"]), op
             assert op.outputs == tuple(int(i) for i in ref["outputs"]), op
     assert graph.inputs == tuple(d["index"] for d in interp.get_input_details())

@@ -16,10 +16,9 @@ from collections import Counter
 
 import pytest
 
+from conftest import require_module, shared_model
 from mcuforge.cli import main
 from mcuforge.tflite.reader import read_model
-
-from conftest import require_module, shared_model
 
 
 def _compile_and_emulate(model_path, out_dir, capsys, vectors: int) -> tuple[dict, dict]:

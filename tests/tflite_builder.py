@@ -19,16 +19,26 @@ Usage::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import flatbuffers
 import numpy as np
 
+from mcuforge.tflite.graph import (
+    Activation,
+    AddOptions,
+    ConcatenationOptions,
+    Conv2DOptions,
+    DepthwiseConv2DOptions,
+    FullyConnectedOptions,
+    Padding,
+    Pool2DOptions,
+    ReducerOptions,
+    ReshapeOptions,
+    SoftmaxOptions,
+)
 from mcuforge.tflite.reader import BUILTIN_OPERATORS
-from mcuforge.tflite.graph import (Activation, AddOptions, ConcatenationOptions, Conv2DOptions,
-                                   DepthwiseConv2DOptions, FullyConnectedOptions, Padding,
-                                   Pool2DOptions, ReducerOptions, ReshapeOptions, SoftmaxOptions)
 
 # BuiltinOperator values (schema enum BuiltinOperator), from the reader's table of names
 OPCODES = {name: code for code, name in enumerate(BUILTIN_OPERATORS)}

@@ -5,16 +5,22 @@
  * CRC-32, so a dropped or corrupted byte is caught instead of silently changing an input.
  *
  *   device, at start and on HELLO:
- *     MCUFORGE 1 fw=<version> board=<id> model=<name> sha256=<hex64> in=<n> out=<m> arena=<bytes>
- *               counter=<kind> hz=<rate> overhead=<ticks>
+ *     MCUFORGE 2 fw=<version> board=<id> model=<name> sha256=<hex64> in=<n> out=<m> arena=<bytes>
+ *               kernels=<backend> isa=<isa> calls=<c> counter=<kind> hz=<rate> overhead=<ticks>
+ *               mark=<ticks>
  *   INFER <n> <2n hex digits> <crc32, 8 hex>  -> OUT <status> <ticks> <m> <2m hex digits> <crc32>
+ *   PROFILE <n> <2n hex digits> <crc32>       -> PROF <status> <ticks> <c> <t_1> ... <t_c> <m>
+ *                                                     <2m hex digits> <crc32>
  *   LOOP <k>                                  -> LOOP <k> <ticks>      (2k instructions, timed)
  *   STATS                                     -> STATS stack_used=<bytes> stack_size=<bytes>
  *   EXIT [code]                               -> BYE <code>, then the program ends (emulated boards)
  *   anything malformed                        -> ERR <reason> <detail>
  *
  * The CRC is CRC-32/ISO-HDLC (zlib's crc32) of the raw bytes. `ticks` is the counter difference
- * around the call of the model; `overhead` is the difference of two back-to-back reads.
+ * around the call of the model; `overhead` is the difference of two back-to-back reads. PROFILE
+ * runs the model with its layer hook on: t_i is the counter difference between the hook calls
+ * around kernel call i (so it includes one hook call), `mark` the difference between two hook
+ * calls made back to back the way <name>_invoke makes them (the host subtracts it per layer).
  * Portable C99: no heap, no stdio, no floating point. */
 #include "mf_app.h"
 
@@ -243,6 +249,30 @@ static int read_hex_payload(line_reader *r, int8_t *dst, uint32_t n)
 /* ---------------------------------------------------------------- replies */
 
 static uint32_t overhead_ticks;
+static uint32_t mark_ticks;
+
+/* Called the way the generated <name>_invoke calls its layer hook (a load of a pointer that may
+ * be NULL, a test, the call), so that two calls back to back cost what one mark adds to a layer. */
+static void (*volatile mark_hook)(int32_t k);
+
+static void measure_mark(void)
+{
+    void (*hook)(int32_t k);
+    if (mf_app.calls == 0u || mf_app.mark == NULL) {
+        return;
+    }
+    mark_hook = mf_app.mark;
+    hook = mark_hook;
+    if (hook) {
+        hook(0);
+    }
+    hook = mark_hook;
+    if (hook) {
+        hook(1);
+    }
+    mark_hook = NULL;
+    mark_ticks = mf_app.marks[1] - mf_app.marks[0];
+}
 
 static void send_error(line_reader *r, const char *reason, const char *detail)
 {
@@ -274,12 +304,20 @@ static void send_hello(void)
     put_u32(mf_app.output_size);
     put_str(" arena=");
     put_u32(mf_app.arena_size);
+    put_str(" kernels=");
+    put_str(mf_app.kernels);
+    put_str(" isa=");
+    put_str(mf_app.isa);
+    put_str(" calls=");
+    put_u32(mf_app.calls);
     put_str(" counter=");
     put_str(mf_port_counter_name());
     put_str(" hz=");
     put_u32(mf_port_counter_hz());
     put_str(" overhead=");
     put_u32(overhead_ticks);
+    put_str(" mark=");
+    put_u32(mark_ticks);
     end_line();
 }
 
@@ -289,34 +327,55 @@ static int at_end_of_line(line_reader *r)
     return read_token(r, extra, sizeof extra) == 0 && r->eol;
 }
 
-static void do_infer(line_reader *r)
+/* Reads "<n> <hex> <crc32>" into mf_app.input; 0 on success, else the ERR line has been sent. */
+static int read_input(line_reader *r, const char *usage)
 {
     char token[MF_TOKEN_MAX];
-    uint32_t n, crc, t0, t1;
-    int status;
+    uint32_t n, crc;
 
     if (read_token(r, token, sizeof token) <= 0 || parse_u32(token, &n) != 0) {
-        send_error(r, "syntax", "usage: INFER <bytes> <hex> <crc32>");
-        return;
+        send_error(r, "syntax", usage);
+        return -1;
     }
     if (n != mf_app.input_size) {
         send_error(r, "length", "byte count differs from the model's input size (see in= of HELLO)");
-        return;
+        return -1;
     }
     if (read_hex_payload(r, mf_app.input, n) != 0) {
         send_error(r, "payload", "expected exactly 2 hex digits per byte");
-        return;
+        return -1;
     }
     if (read_token(r, token, sizeof token) != 8 || parse_hex32(token, &crc) != 0) {
         send_error(r, "syntax", "expected an 8-digit hex crc32 after the payload");
-        return;
+        return -1;
     }
     if (!at_end_of_line(r)) {
         send_error(r, "syntax", "unexpected text after the crc32");
-        return;
+        return -1;
     }
     if (mf_crc32(mf_app.input, n) != crc) {
         send_error(r, "checksum", "crc32 of the payload differs: input not used");
+        return -1;
+    }
+    return 0;
+}
+
+static void put_output(void)
+{
+    put_u32(mf_app.output_size);
+    mf_port_putc(' ');
+    put_hex_bytes(mf_app.output, mf_app.output_size);
+    mf_port_putc(' ');
+    put_hex32(mf_crc32(mf_app.output, mf_app.output_size));
+    end_line();
+}
+
+static void do_infer(line_reader *r)
+{
+    uint32_t t0, t1;
+    int status;
+
+    if (read_input(r, "usage: INFER <bytes> <hex> <crc32>") != 0) {
         return;
     }
 
@@ -329,12 +388,47 @@ static void do_infer(line_reader *r)
     mf_port_putc(' ');
     put_u32(t1 - t0);
     mf_port_putc(' ');
-    put_u32(mf_app.output_size);
+    put_output();
+}
+
+/* INFER with the model's layer hook set to mf_app.mark: also the ticks of every kernel call. A
+ * call that did not run (the model failed before it) reports 0. */
+static void do_profile(line_reader *r)
+{
+    uint32_t t0, t1, i, done;
+    int status;
+
+    if (mf_app.calls == 0u || mf_app.marks == NULL || mf_app.set_layer_hook == NULL) {
+        send_error(r, "unsupported", "this firmware has no layer profiler");
+        return;
+    }
+    if (read_input(r, "usage: PROFILE <bytes> <hex> <crc32>") != 0) {
+        return;
+    }
+    for (i = 0; i <= mf_app.calls; ++i) {
+        mf_app.marks[i] = 0u;
+    }
+
+    mf_app.set_layer_hook(mf_app.mark);
+    t0 = mf_port_ticks();
+    status = mf_app.invoke(mf_app.input, mf_app.output);
+    t1 = mf_port_ticks();
+    mf_app.set_layer_hook(NULL);
+
+    /* status 1 + k: call k failed, so marks 0..k were written (calls 0..k-1 completed) */
+    done = status == 0 ? mf_app.calls : (uint32_t)(status - 1);
+    put_str("PROF ");
+    put_i32(status);
     mf_port_putc(' ');
-    put_hex_bytes(mf_app.output, mf_app.output_size);
+    put_u32(t1 - t0);
     mf_port_putc(' ');
-    put_hex32(mf_crc32(mf_app.output, mf_app.output_size));
-    end_line();
+    put_u32(mf_app.calls);
+    for (i = 1; i <= mf_app.calls; ++i) {
+        mf_port_putc(' ');
+        put_u32(i <= done ? mf_app.marks[i] - mf_app.marks[i - 1] : 0u);
+    }
+    mf_port_putc(' ');
+    put_output();
 }
 
 static void do_loop(line_reader *r)
@@ -376,6 +470,7 @@ void mf_app_run(void)
     uint32_t t0 = mf_port_ticks();
     uint32_t t1 = mf_port_ticks();
     overhead_ticks = t1 - t0;
+    measure_mark();
     send_hello();
 
     for (;;) {
@@ -391,6 +486,8 @@ void mf_app_run(void)
             send_hello();
         } else if (strcmp(command, "INFER") == 0) {
             do_infer(&r);
+        } else if (strcmp(command, "PROFILE") == 0) {
+            do_profile(&r);
         } else if (strcmp(command, "LOOP") == 0) {
             do_loop(&r);
         } else if (strcmp(command, "STATS") == 0 && at_end_of_line(&r)) {

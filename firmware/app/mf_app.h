@@ -8,7 +8,7 @@
 extern "C" {
 #endif
 
-#define MF_PROTOCOL_VERSION 1
+#define MF_PROTOCOL_VERSION 2
 
 /* What the application serves: written by mcuforge into the generated glue (mf_model_glue.c). */
 typedef struct {
@@ -22,6 +22,15 @@ typedef struct {
     int8_t *input;               /* input_size bytes */
     int8_t *output;              /* output_size bytes */
     int (*invoke)(const int8_t *input, int8_t *output);  /* 0 on success */
+    const char *kernels;         /* kernel backend the model was generated for (portable, ...) */
+    const char *isa;             /* instruction set its kernels were chosen for (none, dsp, mve) */
+    /* The per-layer profiler (PROFILE): while the model's layer hook is `mark`, <name>_invoke
+     * calls mark(0) before its first kernel call and mark(i + 1) after call i, and mark(k)
+     * stores mf_port_ticks() in marks[k]. */
+    uint32_t calls;              /* kernel calls per inference; marks has calls + 1 entries */
+    uint32_t *marks;
+    void (*mark)(int32_t k);
+    void (*set_layer_hook)(void (*hook)(int32_t k));  /* the model's <name>_set_layer_hook */
 } mf_app_config;
 
 extern const mf_app_config mf_app;

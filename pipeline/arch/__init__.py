@@ -12,27 +12,36 @@ augmentation: the input is what the data pipeline hands over (images: pixels / 2
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import RecipeError
 from ..recipe import ModelSpec
 
 
 def build_model(spec: ModelSpec, input_shape: tuple[int, ...], num_classes: int, *,
                 batchnorm_momentum: float, batch_size: int | None = None):
-    common = dict(dropout=spec.dropout, batchnorm_momentum=batchnorm_momentum, batch_size=batch_size)
+    # For a known architecture ModelSpec.__post_init__ has filled width and dropout, and blocks
+    # where the architecture takes it.
+    common: dict[str, Any] = dict(dropout=spec.dropout, batchnorm_momentum=batchnorm_momentum,
+                                  batch_size=batch_size)
     if spec.architecture == "ds_cnn":
         from .dscnn import build_ds_cnn
 
+        assert spec.width is not None and spec.blocks is not None
         return build_ds_cnn(input_shape, num_classes, width=int(spec.width), blocks=spec.blocks, **common)
     if spec.architecture == "cnn":
         from .cnn import build_cnn
 
+        assert spec.width is not None and spec.blocks is not None
         return build_cnn(input_shape, num_classes, width=int(spec.width), blocks=spec.blocks, **common)
     if spec.architecture == "mobilenet_v1":
         from .mobilenet import build_mobilenet_v1
 
+        assert spec.width is not None
         return build_mobilenet_v1(input_shape, num_classes, width=float(spec.width), **common)
     if spec.architecture == "resnet8":
         from .resnet import build_resnet8
 
+        assert spec.width is not None
         return build_resnet8(input_shape, num_classes, width=int(spec.width), **common)
     raise RecipeError(f"model.architecture: unknown architecture {spec.architecture!r}")

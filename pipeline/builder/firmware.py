@@ -46,6 +46,7 @@ COUNTER_DRIVERS = {"cmsdk_timer": "counter_cmsdk_timer.c", "sse_counter": "count
 CFLAGS = (*C_FLAGS, "-g", "-ffunction-sections", "-fdata-sections")
 # CMSIS-NN's own sources: its default (double-rounding) requantization, which is TFLite-Micro's
 CMSIS_FLAGS = ("-std=c99", "-O2", "-ffunction-sections", "-fdata-sections")
+CMSIS_ISA_CODES = {"none": 0, "dsp": 1, "mve": 2}   # MF_CMSIS_NN_ISA (kernels/cmsis_nn/*.h)
 # where a model compiled again for the board's kernels goes (builder.kernels)
 MODEL_SUBDIR = "model"
 LDFLAGS = ("-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections")
@@ -106,11 +107,15 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
         elf = tmp / f"{model.name}.elf"
         includes = [model.folder, APP_DIR, PLATFORM_DIR, generated]
         libraries: list[Path] = []
+        defines: list[str] = []
         if model.uses_cmsis_nn:
             assert cmsis is not None
             includes += include_dirs(cmsis)
+            # the cmsis_nn headers refuse to build when CMSIS-NN's code path (chosen by the
+            # compiler's target) is not the one the scratch buffers were sized for
+            defines.append(f"-DMF_CMSIS_NN_ISA={CMSIS_ISA_CODES[model.isa]}")
             libraries.append(static_library(cmsis, tools.gcc, [*cpu_flags(board), *CMSIS_FLAGS]))
-        cmd = [tools.gcc, *cpu_flags(board), *CFLAGS, *[f"-I{p}" for p in includes],
+        cmd = [tools.gcc, *cpu_flags(board), *CFLAGS, *defines, *[f"-I{p}" for p in includes],
                *map(str, firmware_sources(model, board, generated)), *map(str, libraries),
                *LDFLAGS, f"-Wl,-Map={tmp / (model.name + '.map')}", "-T", str(generated / "linker.ld"),
                "-o", str(elf)]

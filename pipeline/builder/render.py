@@ -55,6 +55,7 @@ def counter_for(board: Board, framework: str | None = None) -> tuple[str, int]:
     image leaves a real board on its reset clock."""
     if framework is None:
         if board.counter.kind in ("cmsdk_timer", "sse_counter"):
+            assert board.counter.clock_hz is not None   # boards.py requires it for a timer
             return board.counter.kind, int(board.counter.clock_hz)
         return board.counter.kind, 0
     if board.counter.kind == "dwt":
@@ -71,12 +72,14 @@ def board_defines(board: Board) -> list[tuple[str, str]]:
     """#defines of mf_board.h for the bare-metal drivers."""
     defines = [("MF_BOARD_ID", f'"{board.id}"')]
     if board.serial.kind == "cmsdk_uart":
+        assert board.serial.base is not None   # boards.py requires it for a UART
         defines += [("MF_UART_BASE", c_hex32(board.serial.base)),
                     ("MF_UART_CLOCK_HZ", f"{board.serial.clock_hz}u"),
                     ("MF_UART_BAUD", f"{board.serial.baud}u")]
     counter_name, counter_hz = counter_for(board)
     defines += [("MF_COUNTER_NAME", f'"{counter_name}"'), ("MF_COUNTER_HZ", f"{counter_hz}u")]
     if board.counter.kind in ("cmsdk_timer", "sse_counter"):
+        assert board.counter.base is not None   # boards.py requires it for a timer
         defines += [("MF_COUNTER_BASE", c_hex32(board.counter.base))]
     if board.counter.kind == "dwt":
         defines += [("MF_DWT_UNLOCK", "1" if dwt_needs_unlock(board) else "0")]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from ..boards import Board
 from ..errors import BuildError, SizeError
@@ -86,7 +87,7 @@ def measure_elf(elf_path: Path, board: Board, weights_bytes: int, arena_bytes: i
 
         arena = 0
         symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None:
+        if isinstance(symtab, SymbolTableSection):   # what pyelftools makes of an SHT_SYMTAB
             sizes = [s["st_size"] for s in symtab.iter_symbols()
                      if s.name == "arena" and s["st_info"]["type"] == "STT_OBJECT"]
             arena = arena_bytes if arena_bytes in sizes else max(sizes, default=0)

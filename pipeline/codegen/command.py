@@ -3,6 +3,7 @@ the C folder, and put our arena next to TFLite-Micro's for the same model."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class TflmArena:
     text: str
 
     @classmethod
-    def measure(cls, tflite: bytes) -> TflmArena:
+    def measure(cls, tflite: builtins.bytes) -> TflmArena:   # the field `bytes` shadows the type
         try:
             n = tflm_arena_bytes(tflite)
         except ReferenceRunError as exc:

@@ -127,7 +127,8 @@ def apply_backend(calls: list[KernelCall], backend: str, target: Target) -> list
         adapt = adapters.get(call.opcode)
         if adapt is None and call.kernel in SHARED_KERNELS:
             out.append(call)
-        elif adapt is None:
+            continue
+        if adapt is None:
             out.append(dataclasses.replace(call, note=f"{backend} has no {call.opcode} kernel"))
             continue
         result = adapt(call, target)

@@ -39,7 +39,7 @@ class CField:
     kind: str                 # "int32" | "array" | "struct" | "const_ptr" | "arena_ptr"
     c_type: str               # element type ("int32_t", "int8_t", or the nested struct's type)
     count: int = 1            # array length
-    struct: type | None = None
+    struct: type[CStruct] | None = None
     cast: bool = False        # const_ptr into a field declared without const
 
     def size(self, pointer_bytes: int) -> int:
@@ -59,7 +59,7 @@ def i32_array(count: int) -> Any:
     return dataclasses.field(metadata={_C: CField("array", "int32_t", count=count)})
 
 
-def nested(struct: type) -> Any:
+def nested(struct: type[CStruct]) -> Any:
     return dataclasses.field(metadata={_C: CField("struct", struct.C_TYPE, struct=struct)})
 
 
@@ -177,7 +177,8 @@ def check_values(params: CStruct) -> None:
             for v in value:
                 _check_int32(name, v)
         elif spec.kind == "struct":
-            if not isinstance(value, spec.struct):  # type: ignore[arg-type]
+            assert spec.struct is not None   # nested() always sets it
+            if not isinstance(value, spec.struct):
                 raise TypeError(f"{type(params).__name__}.{name}: expected {spec.c_type}")
             check_values(value)
 
@@ -201,6 +202,6 @@ class Dims(CStruct):
     c: int = i32()
 
     @classmethod
-    def of(cls, shape: Sequence[int]) -> "Dims":
+    def of(cls, shape: Sequence[int]) -> Dims:
         n, h, w, c = (int(d) for d in shape)
         return cls(n, h, w, c)

@@ -26,7 +26,7 @@ class Lifetime:
     first_use: int
     last_use: int
 
-    def overlaps(self, other: "Lifetime") -> bool:
+    def overlaps(self, other: Lifetime) -> bool:
         return self.first_use <= other.last_use and other.first_use <= self.last_use
 
 

@@ -20,8 +20,8 @@ rest is float64 like the C++ ``double`` arithmetic it mirrors.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

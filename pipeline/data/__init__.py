@@ -10,8 +10,17 @@ Image classification datasets live in the ``mcuforge.data.images`` sub-package (
 CIFAR-10 batches, scikit-learn's digits, generated shapes); it is imported only where needed.
 """
 
-from .speech_commands import (CLASSES, KEYWORDS, SILENCE, UNKNOWN, KwsDataset, Split, hash_split,
-                              load_speech_commands, speaker_of)
+from .speech_commands import (
+    CLASSES,
+    KEYWORDS,
+    SILENCE,
+    UNKNOWN,
+    KwsDataset,
+    Split,
+    hash_split,
+    load_speech_commands,
+    speaker_of,
+)
 from .synth import default_synth_dir, synthesize_speech_commands
 from .wav import SAMPLE_RATE, WavFileError, read_wav, write_wav
 

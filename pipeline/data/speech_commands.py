@@ -293,7 +293,8 @@ def _plan_split(name: str, words: dict[str, tuple[str, ...]], split_of: dict[str
             other_files.append(path)
     n_unknown = min(_round(unknown_fraction * len(keyword_files)), len(other_files))
     rng = _rng(seed, 1, SPLIT_NAMES.index(name))
-    chosen = rng.choice(len(other_files), size=n_unknown, replace=False) if n_unknown else []
+    chosen: np.ndarray | list[int] = (rng.choice(len(other_files), size=n_unknown, replace=False)
+                                      if n_unknown else [])
     return _SplitPlan(keyword_files=tuple(keyword_files),
                       unknown_files=tuple(sorted(other_files[i] for i in chosen)),
                       silence_count=_round(silence_fraction * len(keyword_files)))

@@ -27,10 +27,10 @@ fixed lanes, each synthesized in order by its own fresh process, so the output n
 scheduling.
 
 Caching: ``synthesize_speech_commands`` builds into a temporary sibling folder and renames it into
-place at the end (``fsutil.atomic_dir``), so ``out_dir`` never holds a half-written dataset. If ``out_dir`` already holds a
-dataset whose manifest matches the parameters, it returns at once; if the manifest differs it
-raises DatasetError. ``default_synth_dir`` puts the parameters in the folder name, so the default
-location never conflicts.
+place at the end (``fsutil.atomic_dir``), so ``out_dir`` never holds a half-written dataset. If
+``out_dir`` already holds a dataset whose manifest matches the parameters, it returns at once; if
+the manifest differs it raises DatasetError. ``default_synth_dir`` puts the parameters in the
+folder name, so the default location never conflicts.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ import numpy as np
 
 from ..errors import DatasetError, McuforgeError, MissingDependencyError
 from ..fsutil import atomic_dir
-from ..ui import progress_bar
 from ..resources import cache_dir
+from ..ui import progress_bar
 from .speech_commands import BACKGROUND_NOISE_DIR, KEYWORDS, TESTING_LIST, UNKNOWN, VALIDATION_LIST
 from .wav import SAMPLE_RATE, encode_wav, write_wav
 
@@ -406,7 +406,7 @@ def _lane_main(lane: int, specs: list[ClipSpec], root: str, messages) -> None:
         messages.put(("bug", lane, traceback.format_exc()))
 
 
-def render_clip(engine: "Espeak", spec: ClipSpec) -> np.ndarray:
+def render_clip(engine: Espeak, spec: ClipSpec) -> np.ndarray:
     """The int16 [CLIP_SAMPLES] clip ``spec`` describes."""
     from scipy.signal import resample_poly
 

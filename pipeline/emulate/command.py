@@ -6,6 +6,7 @@ TFLite-Micro arena, the reference outputs) instead of measuring it again."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,30 +14,42 @@ import numpy as np
 from ..boards import Board, get_board, load_boards
 from ..builder import build_firmware, find_toolchain
 from ..builder.command import add_board_row, add_memory_rows
-from ..builder.render import DEFAULT_STACK_BYTES
 from ..codegen.command import TflmArena, add_arena_row, add_kernel_rows
 from ..codegen.model_info import ModelInfo
 from ..compile.backends import DEFAULT_REQUEST, KernelRequest
+from ..errors import EmulationError
 from ..ui import Summary, nbytes, progress_bar
 from . import ReferenceCheck, ReferenceOutputs, check_against_references, check_on_host
-from .qemu import QemuMachine, find_qemu, require_emulated, run_vectors
+from .profile import LayerProfile, add_profile_rows, layer_profile, print_table, profile_table
+from .qemu import QemuMachine, QemuRun, find_qemu, require_emulated, run_vectors
 from .vectors import Vectors, load_vectors_file, random_vectors, vector_shape
 from .verdict import add_reference_rows, require_bit_exact
 
 
 def do_emulate(c_dir: str, board_name: str | None, vectors_file: str | None, random: int | None,
                seed: int, timeout: float, stack: int | None, progress: bool, summary: Summary,
-               kernels: KernelRequest = DEFAULT_REQUEST) -> None:
-    """The `emulate` command: vectors from a file or random, on the host or an emulated board."""
+               kernels: KernelRequest = DEFAULT_REQUEST, profile: bool = False,
+               as_json: bool = False) -> None:
+    """The `emulate` command: vectors from a file or random, on the host or an emulated board;
+    ``profile`` (a board only) also times every kernel call and prints the per-layer table."""
     model = ModelInfo.load(c_dir)
     if vectors_file:
         vectors = load_vectors_file(Path(vectors_file), model.input.shape)
     else:
         vectors = random_vectors(random if random is not None else 100, model.input.shape, seed)
     if board_name:
-        do_emulate_board(model, emulated_board(board_name), vectors, timeout, stack, progress, summary,
-                         kernels=kernels)
+        board = emulated_board(board_name)
+
+        def show(p: LayerProfile) -> None:
+            print_table(profile_table(p, f"per-layer profile: {model.name} on {board.id} "
+                                         f"(QEMU {board.qemu}, instructions)"), as_json)
+
+        do_emulate_board(model, board, vectors, timeout, stack, progress, summary,
+                         kernels=kernels, on_profile=show if profile else None)
     else:
+        if profile:
+            raise EmulationError("--profile needs --board: the per-layer counts come from an "
+                                 "emulated board")
         do_emulate_host(model, vectors, progress, summary, kernels=kernels)
 
 
@@ -70,32 +83,62 @@ def emulated_board(board_name: str) -> Board:
 def do_emulate_board(model: ModelInfo, board: Board, vectors: Vectors, timeout: float,
                      stack: int | None, progress: bool, summary: Summary,
                      references: ReferenceOutputs | None = None,
-                     kernels: KernelRequest = DEFAULT_REQUEST):
+                     kernels: KernelRequest = DEFAULT_REQUEST,
+                     on_profile: Callable[[LayerProfile], None] | None = None) -> QemuRun:
     """Builds for ``board`` (checked by ``emulated_board``), runs the vectors under QEMU over the
     serial protocol and compares every output with the references: ``references`` (on exactly
-    these vectors) when the caller has them, else computed here."""
+    these vectors) when the caller has them, else computed here. With ``on_profile`` every vector
+    is also profiled (PROFILE), the per-layer figures join the summary and go to ``on_profile``."""
     add_board_row(summary, board)
-    fw = build_firmware(model, board, stack_bytes=stack or DEFAULT_STACK_BYTES, platformio=False,
-                        kernels=kernels)
+    # without --stack, build_firmware's default: the stack sized from its static bound
+    fw = (build_firmware(model, board, stack_bytes=stack, platformio=False, kernels=kernels) if stack
+          else build_firmware(model, board, platformio=False, kernels=kernels))
     add_kernel_rows(summary, fw.model)
 
     n = len(vectors.inputs)
     with progress_bar(n, f"QEMU {board.qemu}", progress, unit="vector") as bar, \
             QemuMachine(board, fw.elf, timeout=timeout) as machine:
         run = run_vectors(machine, model.sha256, model.input.size, vector_shape(model.output.shape),
-                          vectors.inputs, bar.update)
+                          vectors.inputs, bar.update, backend=getattr(fw.model, "backend", "portable"),
+                          isa=getattr(fw.model, "isa", "none"), profile=on_profile is not None)
     check = check_against_references(model, vectors.inputs, run.outputs, progress=progress,
                                      references=references)
     add_reference_rows(summary, check, vectors, "int8 accuracy (on the board)")
     add_memory_rows(summary, fw)
     summary.add("stack used (high-water mark)", f"{nbytes(run.stack_used)} of {nbytes(run.stack_size)}",
                 "stack_used_bytes", run.stack_used)
+    _stack_bound_row(summary, getattr(fw, "stack_bound", None), fw.memory.stack_bytes, stack)
+    scratch = int(getattr(fw.model, "scratch_bytes", 0))
+    summary.add("scratch (inside the arena)", nbytes(scratch), "scratch_bytes", scratch)
     _instruction_rows(summary, run.instructions, model.macs)
+    layers = None
+    if on_profile is not None:
+        if run.layer_instructions is None or run.instructions is None or run.mark_instructions is None:
+            summary.add("per-layer profile", "unknown (the firmware reports no counter rate, hz=0)",
+                        "layers", None)
+        else:
+            layers = layer_profile(fw.model, run.layer_instructions, run.instructions,
+                                   run.mark_instructions, f"{board.id} (QEMU {board.qemu})")
+            add_profile_rows(summary, layers, f"{fw.model.name}_invoke")
     summary.add("firmware", str(fw.elf), "elf", str(fw.elf))
     summary.add("QEMU wall time", f"{run.wall_seconds:.1f} s ({board.qemu}, -icount shift=7)",
                 "qemu_seconds", round(run.wall_seconds, 2))
     require_bit_exact(check, f"{board.id} (QEMU {board.qemu})")
+    if layers is not None and on_profile is not None:
+        on_profile(layers)
     return run
+
+
+def _stack_bound_row(summary: Summary, bound, reserved: int, given: int | None) -> None:
+    """The static stack bound (builder.stack) and how the reserved stack follows from it."""
+    if bound is None:
+        return
+    from ..builder.stack import MARGIN_BYTES, MARGIN_FRACTION
+
+    how = (f"--stack {given:,} B" if given else
+           f"reserved {reserved:,} B = bound + {MARGIN_FRACTION:.0%} + {MARGIN_BYTES} B, rounded to 8")
+    summary.add("stack (static bound)", f"{bound.describe()}; {how}", "stack_bound_bytes", bound.bytes)
+    summary.data["stack_bound_path"] = list(bound.path)
 
 
 def _instruction_rows(summary: Summary, counts: np.ndarray | None, macs: int) -> None:

@@ -16,7 +16,8 @@ from typing import Protocol
 
 from ..errors import EmulationError, McuforgeError
 
-PROTOCOL_VERSION = 1
+# 2: the greeting names the kernels (kernels=, isa=, calls=, mark=) and PROFILE exists.
+PROTOCOL_VERSION = 2
 MAX_LINE = 1 << 20
 # Serial output kept for error messages, which quote the last line or two (cut to 160 characters):
 # a few KB hold them (a greeting is ~200 B) without keeping a long session's whole output.
@@ -55,6 +56,18 @@ class Inference:
     output: bytes
 
 
+@dataclass(frozen=True)
+class Profile:
+    """A PROFILE reply: the whole call (ticks, as INFER's) and the ticks between the layer hook's
+    calls around each kernel call (``layer_ticks[i]``: call i, one hook call included; 0 for a
+    call that did not run)."""
+
+    status: int
+    ticks: int
+    layer_ticks: tuple[int, ...]
+    output: bytes
+
+
 def parse_hello(line: str) -> Hello | None:
     parts = line.split()
     if len(parts) < 2 or parts[0] != "MCUFORGE" or not parts[1].isdigit():
@@ -63,8 +76,8 @@ def parse_hello(line: str) -> Hello | None:
     return Hello(int(parts[1]), fields, line)
 
 
-def infer_line(data: bytes) -> str:
-    return f"INFER {len(data)} {data.hex()} {zlib.crc32(data):08x}"
+def infer_line(data: bytes, verb: str = "INFER") -> str:
+    return f"{verb} {len(data)} {data.hex()} {zlib.crc32(data):08x}"
 
 
 class DeviceSession:
@@ -146,7 +159,8 @@ class DeviceSession:
             if hello is not None:
                 if hello.version != PROTOCOL_VERSION:
                     raise self.error(f"{self.name}: speaks protocol version {hello.version}, "
-                                     f"this mcuforge speaks {PROTOCOL_VERSION}")
+                                     f"this mcuforge speaks {PROTOCOL_VERSION} (rebuild the firmware "
+                                     f"with this mcuforge)")
                 return hello
 
     def hello(self) -> Hello:
@@ -154,18 +168,41 @@ class DeviceSession:
         self.transport.write(b"HELLO\n")
         return self.wait_hello()
 
+    def _output(self, words: list[str], verb: str) -> bytes:
+        """``<m> <hex> <crc32>`` (the last three words of an OUT or PROF line), checked."""
+        try:
+            size = int(words[-3])
+            output = bytes.fromhex(words[-2]) if size else b""
+            crc = int(words[-1], 16)
+        except (IndexError, ValueError) as exc:
+            raise self.error(f"{self.name}: malformed {verb} line ({exc}): "
+                             f"{' '.join(words)[:160]!r}") from exc
+        if len(output) != size or zlib.crc32(output) != crc:
+            raise self.error(f"{self.name}: {verb} payload does not match its length/crc32 "
+                             f"(corrupted on the serial link?)")
+        return output
+
     def infer(self, data: bytes, timeout: float | None = None) -> Inference:
         words = self.command(infer_line(data), "OUT", timeout)
         try:
-            status, ticks, size = int(words[1]), int(words[2]), int(words[3])
-            output = bytes.fromhex(words[4]) if size else b""
-            crc = int(words[5], 16)
-        except (IndexError, ValueError) as exc:
+            if len(words) != 6:
+                raise ValueError(f"{len(words)} words, expected 6")
+            status, ticks = int(words[1]), int(words[2])
+        except ValueError as exc:
             raise self.error(f"{self.name}: malformed OUT line ({exc}): {' '.join(words)[:160]!r}") from exc
-        if len(output) != size or zlib.crc32(output) != crc:
-            raise self.error(f"{self.name}: OUT payload does not match its length/crc32 "
-                             f"(corrupted on the serial link?)")
-        return Inference(status, ticks, output)
+        return Inference(status, ticks, self._output(words, "OUT"))
+
+    def profile(self, data: bytes, timeout: float | None = None) -> Profile:
+        """PROFILE: one inference with the model's layer hook on (README, "Per-layer profile")."""
+        words = self.command(infer_line(data, "PROFILE"), "PROF", timeout)
+        try:
+            status, ticks, calls = int(words[1]), int(words[2]), int(words[3])
+            if len(words) != 7 + calls:
+                raise ValueError(f"{len(words)} words for {calls} calls, expected {7 + calls}")
+            layers = tuple(int(w) for w in words[4:4 + calls])
+        except (IndexError, ValueError) as exc:
+            raise self.error(f"{self.name}: malformed PROF line ({exc}): {' '.join(words)[:160]!r}") from exc
+        return Profile(status, ticks, layers, self._output(words, "PROF"))
 
     def loop(self, iterations: int) -> int:
         words = self.command(f"LOOP {iterations}", "LOOP")

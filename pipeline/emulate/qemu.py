@@ -69,7 +69,7 @@ class _SocketTransport:
         self.sock.settimeout(max(timeout, 0.001))
         try:
             data = self.sock.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             return b""
         except OSError as exc:
             raise EOFError(str(exc)) from exc
@@ -103,6 +103,7 @@ class QemuMachine:
         self._log = tempfile.TemporaryFile()
 
     def command_line(self, port: int) -> list[str]:
+        assert self.board.qemu is not None    # checked in __init__
         return [find_qemu(), "-M", self.board.qemu, "-kernel", str(self.elf),
                 "-icount", f"shift={self.shift}",
                 "-nographic", "-monitor", "none",
@@ -149,6 +150,7 @@ class QemuMachine:
             if "in use" not in said or attempt == 2:   # a port race is retried, anything else is not
                 raise EmulationError(f"{self.name}: QEMU failed to start (exit code "
                                      f"{self.proc.returncode}): {said or 'no message'}")
+        assert self.sock is not None          # the loop above either connected or raised
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.session = DeviceSession(_SocketTransport(self.sock), self.name, self.timeout,
                                      EmulationError, self._why_dead)
@@ -191,31 +193,60 @@ class QemuRun:
     stack_used: int
     stack_size: int
     wall_seconds: float
+    # With profile=True (and a known counter rate): [N, calls] instructions of each kernel call,
+    # one layer-hook call (``mark_instructions``) already subtracted from each.
+    layer_instructions: np.ndarray | None = None
+    mark_instructions: int | None = None
+    profiled_instructions: np.ndarray | None = None   # [N] the whole call with the hook on
+
+
+def check_greeting(name: str, hello: Hello, sha256: str, input_size: int,
+                   backend: str | None = None, isa: str | None = None,
+                   calls: int | None = None) -> None:
+    """The firmware runs the model (sha256, input size) and kernels (backend, isa, calls) the host
+    expects; None skips that check."""
+    if not hello.get("sha256"):
+        raise EmulationError(f"{name}: the firmware's greeting has no sha256 field "
+                             f"({hello.line!r}); rebuild it with this mcuforge")
+    if hello.get("sha256") != sha256:
+        raise EmulationError(f"{name}: the firmware runs model sha256 {hello.get('sha256')[:12]}..., "
+                             f"expected {sha256[:12]}... (rebuild it)")
+    if hello.int("in") != input_size:
+        raise EmulationError(f"{name}: the firmware takes {hello.int('in')} input bytes, "
+                             f"the model {input_size}")
+    for key, want in (("kernels", backend), ("isa", isa)):
+        if want is not None and hello.get(key) != want:
+            raise EmulationError(f"{name}: the firmware was built with {key}={hello.get(key) or '?'}, "
+                                 f"the model folder says {want} (rebuild it)")
+    if calls is not None and hello.int("calls") != calls:
+        raise EmulationError(f"{name}: the firmware's model makes {hello.int('calls')} kernel calls, "
+                             f"the model folder lists {calls} (rebuild it)")
 
 
 def run_vectors(machine: QemuMachine, sha256: str, input_size: int, output_shape: tuple[int, ...],
-                inputs: np.ndarray, on_step: Callable[[int], None] | None = None) -> QemuRun:
-    """Starts the machine, checks the greeting names this model, runs every vector, then exits."""
+                inputs: np.ndarray, on_step: Callable[[int], None] | None = None, *,
+                backend: str | None = None, isa: str | None = None,
+                profile: bool = False) -> QemuRun:
+    """Starts the machine, checks the greeting names this model (and, when given, its kernel
+    ``backend`` and ``isa``), runs every vector, then exits. With ``profile`` every vector also
+    runs once through PROFILE (the kernel calls timed one by one; its output must equal INFER's)."""
     if len(inputs) == 0:
         raise EmulationError(f"{machine.name}: no input vectors to run")
     t0 = time.monotonic()
     session = machine.start()
     hello = session.wait_hello()
-    if not hello.get("sha256"):
-        raise EmulationError(f"{machine.name}: the firmware's greeting has no sha256 field "
-                             f"({hello.line!r}); rebuild it with this mcuforge")
-    if hello.get("sha256") != sha256:
-        raise EmulationError(f"{machine.name}: the firmware runs model sha256 {hello.get('sha256')[:12]}..., "
-                             f"expected {sha256[:12]}... (rebuild it)")
-    if hello.int("in") != input_size:
-        raise EmulationError(f"{machine.name}: the firmware takes {hello.int('in')} input bytes, "
-                             f"the model {input_size}")
+    check_greeting(machine.name, hello, sha256, input_size, backend, isa)
     hz = hello.int("hz")
     # A firmware that knows no counter rate (hz=0 or absent) still runs: its instructions are unknown.
     counting = hz > 0
-    overhead = ticks_to_instructions(hello.int("overhead"), hz, machine.shift) if counting else None
+
+    def instructions(ticks: int) -> int:
+        return ticks_to_instructions(ticks, hz, machine.shift)
+
+    overhead = instructions(hello.int("overhead")) if counting else None
+    mark = instructions(hello.int("mark")) if counting and profile else None
     flat = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
-    outputs, counts = [], []
+    outputs, counts, layers, profiled = [], [], [], []
     for i, row in enumerate(flat):
         result = session.infer(row.tobytes())
         if result.status != 0:
@@ -223,15 +254,33 @@ def run_vectors(machine: QemuMachine, sha256: str, input_size: int, output_shape
                                  f"{result.status - 1} (status {result.status})")
         outputs.append(np.frombuffer(result.output, dtype=np.int8))
         if counting:
-            counts.append(ticks_to_instructions(result.ticks, hz, machine.shift) - overhead)
+            assert overhead is not None
+            counts.append(instructions(result.ticks) - overhead)
+        if profile:
+            prof = session.profile(row.tobytes())
+            if prof.status != 0:
+                raise EmulationError(f"{machine.name}: profiled inference of vector {i} failed in "
+                                     f"kernel call {prof.status - 1} (status {prof.status})")
+            if prof.output != result.output:
+                raise EmulationError(f"{machine.name}: vector {i} gives another output with the "
+                                     f"layer hook on (PROFILE) than without (INFER)")
+            if counting:
+                assert overhead is not None and mark is not None
+                layers.append([instructions(t) - mark for t in prof.layer_ticks])
+                profiled.append(instructions(prof.ticks) - overhead)
         if on_step:
             on_step(1)
     stats = session.stats()
     code = machine.finish(0)
     if code != 0:
         raise EmulationError(f"{machine.name}: QEMU exited with code {code} after EXIT 0")
+    timed = profile and counting
     return QemuRun(hello=hello, outputs=np.stack(outputs).reshape(len(flat), *output_shape),
                    instructions=np.array(counts, dtype=np.int64) if counting else None,
                    overhead_instructions=overhead,
                    stack_used=stats.get("stack_used", 0), stack_size=stats.get("stack_size", 0),
-                   wall_seconds=time.monotonic() - t0)
+                   wall_seconds=time.monotonic() - t0,
+                   layer_instructions=np.array(layers, dtype=np.int64).reshape(len(flat), -1)
+                   if timed else None,
+                   mark_instructions=mark,
+                   profiled_instructions=np.array(profiled, dtype=np.int64) if timed else None)

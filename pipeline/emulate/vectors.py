@@ -24,7 +24,7 @@ class Vectors:
     labels: np.ndarray | None     # int64 [N] class indices, or None
     source: str                   # what a person reads in the summary
 
-    def first(self, n: int) -> "Vectors":
+    def first(self, n: int) -> Vectors:
         if n >= len(self.inputs):
             return self
         return Vectors(self.inputs[:n], None if self.labels is None else self.labels[:n],

@@ -5,7 +5,7 @@ See ``frontend.py`` for the exact definition; ``firmware/frontend/mf_frontend.c`
 ``featureset.py``: features.npz), front-end features for speech and uint8 pixels for images.
 """
 
-from mcuforge.features.frontend import (
+from .frontend import (
     DEFAULT_CONFIG,
     FEATURE_SCALE,
     FrontendConfig,

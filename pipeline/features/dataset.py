@@ -66,6 +66,7 @@ def image_dataset_kind(recipe: Recipe, data_override: str | None) -> tuple[str, 
     from ..data.images.cifar10 import META
 
     kind, path = recipe.dataset.kind, recipe.dataset.path
+    assert kind is not None   # Recipe.__post_init__ resolves the task's default
     if data_override:
         path = data_override
         if kind not in FOLDER_KINDS:
@@ -89,10 +90,12 @@ def make_image_inputs(recipe: Recipe, data_override: str | None, progress: bool)
     spec, ft = recipe.dataset, recipe.features
     kind, root = image_dataset_kind(recipe, data_override)
     if kind == "image_folder":
+        assert root is not None   # image_dataset_kind returns the folder of a folder kind
         ds = images.load_image_folder(root, size=ft.size, channels=ft.channels, resize=ft.resize,
                                       validation_fraction=spec.validation_fraction,
                                       test_fraction=spec.test_fraction, seed=spec.seed, progress=progress)
     elif kind == "cifar10":
+        assert root is not None
         ds = images.load_cifar10(root, size=ft.size, channels=ft.channels,
                                  validation_fraction=spec.validation_fraction, seed=spec.seed,
                                  progress=progress)

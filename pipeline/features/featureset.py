@@ -51,7 +51,7 @@ class FeatureSet:
                      x_test=self.x_test, y_test=self.y_test)
 
     @classmethod
-    def load(cls, path: Path) -> "FeatureSet":
+    def load(cls, path: Path) -> FeatureSet:
         with np.load(path) as f:
             arrays = {k: f[k] for k in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")}
             for k in ("x_train", "x_val", "x_test"):  # run folders written before the channel axis

@@ -69,10 +69,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from mcuforge.cformat import array_definition
-from mcuforge.errors import DatasetError
-from mcuforge.fsutil import write_bytes_atomic
+from ..cformat import array_definition
+from ..errors import DatasetError
+from ..fsutil import write_bytes_atomic
 
 # Real feature value = F * FEATURE_SCALE, in log2 units (F is Q10 log2).
 FEATURE_SCALE: float = 1.0 / 1024.0
@@ -255,8 +256,8 @@ def mel_weights_float(config: FrontendConfig = DEFAULT_CONFIG) -> np.ndarray:
     return np.maximum(0.0, np.minimum(rising, falling))
 
 
-def _readonly(arr: np.ndarray, dtype: type) -> np.ndarray:
-    out = np.ascontiguousarray(arr, dtype=dtype)
+def _readonly(arr: npt.ArrayLike, dtype: type) -> np.ndarray:
+    out: np.ndarray = np.ascontiguousarray(arr, dtype=dtype)
     out.flags.writeable = False
     return out
 
@@ -281,7 +282,10 @@ def frontend_tables(config: FrontendConfig = DEFAULT_CONFIG) -> FrontendTables:
 
     w = mel_weights_float(config)
     mel_q = _round_half_up(q * w, w == 0.0, "mel weights")   # in [0, 2^15]
-    first, length, offset, packed = [], [], [], []
+    first: list[int] = []
+    length: list[int] = []
+    offset: list[int] = []
+    packed: list[np.ndarray] = []
     for row in mel_q:
         nz = np.flatnonzero(row)
         if nz.size == 0:

@@ -4,7 +4,7 @@
     graph = read_model("model.tflite")   # Graph; raises ModelFileError / UnsupportedModelError
 """
 
-from mcuforge.tflite.graph import (
+from .graph import (
     Activation,
     AddOptions,
     ConcatenationOptions,
@@ -22,7 +22,7 @@ from mcuforge.tflite.graph import (
     SoftmaxOptions,
     Tensor,
 )
-from mcuforge.tflite.reader import BUILTIN_OPERATORS, builtin_name, read_model, read_model_bytes
+from .reader import BUILTIN_OPERATORS, builtin_name, read_model, read_model_bytes
 
 __all__ = [
     "read_model", "read_model_bytes", "BUILTIN_OPERATORS", "builtin_name",

@@ -23,7 +23,7 @@ import struct
 
 import numpy as np
 
-from mcuforge.errors import ModelFileError
+from ..errors import ModelFileError
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")

@@ -172,7 +172,8 @@ def run_case(model: bytes, tmp_path: Path, isa: str = "none", fallback: str | No
 # paths. mcuforge's firmware build does not know the cmsis_nn kernels yet: the build below adds
 # their sources, CMSIS's include paths and the cross-compiled CMSIS-NN library to it.
 
-BOARD_ISAS = {"mps2_an386": "dsp", "mps3_an547": "mve", "mps2_an385": "none"}
+BOARD_ISAS = {"mps2_an385": "none", "mps2_an386": "dsp", "mps2_an500": "dsp", "mps2_an505": "dsp",
+              "mps3_an547": "mve"}
 
 
 def cross_library(board) -> Path:
@@ -183,20 +184,15 @@ def cross_library(board) -> Path:
 
 
 def build_firmware(c_dir: Path, board, out: Path, monkeypatch) -> Path:
-    """mcuforge's firmware build of ``c_dir`` for ``board``, with the cmsis_nn kernels, CMSIS's
-    include paths (and -DMF_CMSIS_NN_ISA: the build must select the path the scratch was
-    sized for) and CMSIS-NN. Returns the ELF."""
+    """mcuforge's own firmware build of ``c_dir`` for ``board`` (it compiles the cmsis_nn
+    kernels and links CMSIS-NN, built for the board's core). Returns the ELF."""
     from mcuforge.builder import firmware
+    from mcuforge.compile.backends import KernelRequest
 
-    isa_number = {"none": 0, "dsp": 1, "mve": 2}[BOARD_ISAS[board.id]]
-    library = cross_library(board)
-    sources = firmware.firmware_sources
-    monkeypatch.setattr(firmware, "CFLAGS", (*firmware.CFLAGS, f"-DMF_CMSIS_NN_ISA={isa_number}",
-                                             *[f"-I{p}" for p in include_dirs(cmsis_trees())]))
-    monkeypatch.setattr(firmware, "firmware_sources", lambda model, b, generated: [
-        *sources(model, b, generated), *sorted((model.folder / "kernels" / BACKEND_FOLDER).glob("*.c")),
-        library])
-    build = firmware.build_firmware(ModelInfo.load(c_dir), board, out, platformio=False)
+    trees = cmsis_trees()
+    request = KernelRequest(None, str(trees.nn), str(trees.core))
+    build = firmware.build_firmware(ModelInfo.load(c_dir), board, out, platformio=False,
+                                    kernels=request)
     return build.elf
 
 

@@ -31,10 +31,11 @@ class SliceCase:
 
     @property
     def out_shape(self) -> tuple[int, ...]:
-        return tuple(n - b if s == -1 else s for n, b, s in zip(self.shape, self.begin, self.size))
+        return tuple(n - b if s == -1 else s
+                     for n, b, s in zip(self.shape, self.begin, self.size, strict=True))
 
     def expected(self, values: np.ndarray) -> np.ndarray:
-        index = tuple(slice(b, b + e) for b, e in zip(self.begin, self.out_shape))
+        index = tuple(slice(b, b + e) for b, e in zip(self.begin, self.out_shape, strict=True))
         return values.reshape(self.shape)[index]
 
 

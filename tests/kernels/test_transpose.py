@@ -98,6 +98,9 @@ def test_lowering_transpose_rejects():
     with pytest.raises(ModelFileError, match="transposing"):
         kt.lower_op(mt.single_op("TRANSPOSE", (1, 2, 3), [np.array([0, 2, 1], np.int32)],
                                  (1, 2, 3)))
+    with pytest.raises(ModelFileError, match="needs a vector"):
+        kt.lower_op(mt.single_op("TRANSPOSE", (1, 2, 3), [np.array([[0, 2, 1]], np.int32)],
+                                 (1, 3, 2)))
     with pytest.raises(UnsupportedModelError, match="0-dimensional"):
         kt.lower_op(mt.single_op("TRANSPOSE", (), [np.zeros(0, np.int32)], ()))
     b = tb.ModelBuilder()

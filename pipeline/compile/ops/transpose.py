@@ -41,7 +41,11 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         o.unsupported("a 0-dimensional input; TFLite-Micro transposes 1 to "
                       f"{TRANSPOSE_MAX_DIMS} dimensions")
     max_rank(o, inp, TRANSPOSE_MAX_DIMS)
+    perm_t = o.required_input(1, "perm")
     perm = int_vector(o, 1, "perm").tolist()
+    if len(perm_t.shape) != 1:
+        o.bad_file(f"perm tensor '{perm_t.name}' has shape {list(perm_t.shape)}; TFLite-Micro "
+                   f"needs a vector")
     if len(perm) != rank or sorted(perm) != list(range(rank)):
         o.bad_file(f"perm {perm} is not a permutation of the {rank} dimensions of the input")
     shape = tuple(inp.shape[p] for p in perm)

@@ -48,7 +48,7 @@ class ImageSplit:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def take(self, index: np.ndarray) -> "ImageSplit":
+    def take(self, index: np.ndarray) -> ImageSplit:
         return ImageSplit(self.images[index], self.labels[index],
                           tuple(self.sources[i] for i in index))
 

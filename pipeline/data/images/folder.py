@@ -29,8 +29,15 @@ import numpy as np
 
 from ...errors import DatasetError
 from ...ui import progress_bar
-from .common import (ImageDataset, ImageSplit, fit_image, name_some, relative, require_pillow,
-                     stratified_split)
+from .common import (
+    ImageDataset,
+    ImageSplit,
+    fit_image,
+    name_some,
+    relative,
+    require_pillow,
+    stratified_split,
+)
 
 FORMATS = ("PNG", "JPEG", "BMP")
 SPLIT_FOLDERS = {"train": "train", "val": "validation", "validation": "validation", "test": "test"}

@@ -5,7 +5,7 @@ mf_opt_add_mve_s8 (add_mve.c) on Helium: element by element, both inputs of the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from ...backends import Fallback, Target
 from ...params import CStruct, i32
@@ -51,7 +51,7 @@ def adapt(call: KernelCall, target: Target) -> KernelCall | Fallback:
     reason = cm.no_simd(target)
     if reason is not None:
         return reason
-    p: AddParams = call.params
+    p = cast(AddParams, call.params)   # the adapter of AddParams's opcodes
     if p.rank != 1 or p.input1_strides[0] != 1 or p.input2_strides[0] != 1:
         return Fallback("broadcasting ADD: the optimized ADD takes two inputs of the output's "
                         "shape")

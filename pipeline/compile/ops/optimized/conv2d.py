@@ -12,7 +12,7 @@ channel. Dilation and grouped convolution stay on the portable kernel.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 
@@ -72,7 +72,7 @@ class OptConv2DMveParams(CStruct):
 
 
 def _common(call: KernelCall) -> Fallback | None:
-    p: Conv2DParams = call.params
+    p = cast(Conv2DParams, call.params)   # the adapter of Conv2DParams's opcodes
     if p.dilation_h != 1 or p.dilation_w != 1:
         return Fallback(f"dilation {p.dilation_h}x{p.dilation_w}: the optimized convolutions "
                         f"take dilation 1")
@@ -87,7 +87,7 @@ def _rows(p: Conv2DParams) -> np.ndarray:
 
 
 def _dsp(call: KernelCall) -> KernelCall | Fallback:
-    p: Conv2DParams = call.params
+    p = cast(Conv2DParams, call.params)   # the adapter of Conv2DParams's opcodes
     out_c = p.output.c
     w = _rows(p)
     k = w.shape[1]
@@ -113,7 +113,7 @@ def _dsp(call: KernelCall) -> KernelCall | Fallback:
 
 
 def _mve(call: KernelCall) -> KernelCall | Fallback:
-    p: Conv2DParams = call.params
+    p = cast(Conv2DParams, call.params)   # the adapter of Conv2DParams's opcodes
     out_c = p.output.c
     w = _rows(p)
     k = w.shape[1]

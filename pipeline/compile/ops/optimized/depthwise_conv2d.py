@@ -11,7 +11,7 @@ Depth multipliers above 1 and dilation stay on the portable kernel.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 
@@ -75,7 +75,7 @@ def _taps_by_channel(p: DepthwiseConv2DParams) -> np.ndarray:
 
 
 def _dsp(call: KernelCall) -> KernelCall | Fallback:
-    p: DepthwiseConv2DParams = call.params
+    p = cast(DepthwiseConv2DParams, call.params)   # the adapter of DepthwiseConv2DParams's opcodes
     c = p.output.c
     w = _taps_by_channel(p)
     quant = cm.dsp_quant(w, p.input_offset, cm.values(p.bias, c), cm.values(p.multiplier),
@@ -104,7 +104,7 @@ def _dsp(call: KernelCall) -> KernelCall | Fallback:
 
 
 def _mve(call: KernelCall) -> KernelCall | Fallback:
-    p: DepthwiseConv2DParams = call.params
+    p = cast(DepthwiseConv2DParams, call.params)   # the adapter of DepthwiseConv2DParams's opcodes
     c = p.output.c
     w = _taps_by_channel(p)
     bias = cm.folded_bias(w, p.input_offset, cm.values(p.bias, c))
@@ -142,7 +142,7 @@ def adapt(call: KernelCall, target: Target) -> KernelCall | Fallback:
     reason = cm.no_simd(target)
     if reason is not None:
         return reason
-    p: DepthwiseConv2DParams = call.params
+    p = cast(DepthwiseConv2DParams, call.params)   # the adapter of DepthwiseConv2DParams's opcodes
     if p.dilation_h != 1 or p.dilation_w != 1:
         return Fallback(f"dilation {p.dilation_h}x{p.dilation_w}: the optimized depthwise "
                         f"convolutions take dilation 1")

@@ -1,0 +1,172 @@
+/*
+ * mcuforge: UNIDIRECTIONAL_SEQUENCE_LSTM, int8 activations and weights, int16 cell state.
+ * Portable C99 reference implementation; see unidirectional_sequence_lstm.h for the contract.
+ *
+ * The sigmoid and tanh of int16 values follow TFLite-Micro's table method: |3x| is split into
+ * a table index and a fraction, the table of 65536 * sigmoid(k / 24) (k = 0..255, uint16) is
+ * interpolated linearly, and the odd symmetry gives the negative half. The table values are
+ * TFLite-Micro's (they are not a plain rounding of the formula, so they are data here).
+ */
+#include <string.h>
+
+#include "unidirectional_sequence_lstm.h"
+#include "mf_fixedpoint.h"
+
+static const uint16_t mf_lstm_sigmoid_table[256] = {
+    32768u, 33451u, 34133u, 34813u, 35493u, 36169u, 36843u, 37513u, 38180u, 38841u,
+    39498u, 40149u, 40794u, 41432u, 42064u, 42688u, 43304u, 43912u, 44511u, 45102u,
+    45683u, 46255u, 46817u, 47369u, 47911u, 48443u, 48964u, 49475u, 49975u, 50464u,
+    50942u, 51409u, 51865u, 52311u, 52745u, 53169u, 53581u, 53983u, 54374u, 54755u,
+    55125u, 55485u, 55834u, 56174u, 56503u, 56823u, 57133u, 57433u, 57724u, 58007u,
+    58280u, 58544u, 58800u, 59048u, 59288u, 59519u, 59743u, 59959u, 60168u, 60370u,
+    60565u, 60753u, 60935u, 61110u, 61279u, 61441u, 61599u, 61750u, 61896u, 62036u,
+    62172u, 62302u, 62428u, 62549u, 62666u, 62778u, 62886u, 62990u, 63090u, 63186u,
+    63279u, 63368u, 63454u, 63536u, 63615u, 63691u, 63765u, 63835u, 63903u, 63968u,
+    64030u, 64090u, 64148u, 64204u, 64257u, 64308u, 64357u, 64405u, 64450u, 64494u,
+    64536u, 64576u, 64614u, 64652u, 64687u, 64721u, 64754u, 64786u, 64816u, 64845u,
+    64873u, 64900u, 64926u, 64950u, 64974u, 64997u, 65019u, 65039u, 65060u, 65079u,
+    65097u, 65115u, 65132u, 65149u, 65164u, 65179u, 65194u, 65208u, 65221u, 65234u,
+    65246u, 65258u, 65269u, 65280u, 65291u, 65301u, 65310u, 65319u, 65328u, 65337u,
+    65345u, 65352u, 65360u, 65367u, 65374u, 65381u, 65387u, 65393u, 65399u, 65404u,
+    65410u, 65415u, 65420u, 65425u, 65429u, 65433u, 65438u, 65442u, 65445u, 65449u,
+    65453u, 65456u, 65459u, 65462u, 65465u, 65468u, 65471u, 65474u, 65476u, 65479u,
+    65481u, 65483u, 65485u, 65488u, 65489u, 65491u, 65493u, 65495u, 65497u, 65498u,
+    65500u, 65501u, 65503u, 65504u, 65505u, 65507u, 65508u, 65509u, 65510u, 65511u,
+    65512u, 65513u, 65514u, 65515u, 65516u, 65517u, 65517u, 65518u, 65519u, 65520u,
+    65520u, 65521u, 65522u, 65522u, 65523u, 65523u, 65524u, 65524u, 65525u, 65525u,
+    65526u, 65526u, 65526u, 65527u, 65527u, 65528u, 65528u, 65528u, 65529u, 65529u,
+    65529u, 65529u, 65530u, 65530u, 65530u, 65530u, 65531u, 65531u, 65531u, 65531u,
+    65531u, 65532u, 65532u, 65532u, 65532u, 65532u, 65532u, 65533u, 65533u, 65533u,
+    65533u, 65533u, 65533u, 65533u, 65533u, 65534u, 65534u, 65534u, 65534u, 65534u,
+    65534u, 65534u, 65534u, 65534u, 65534u, 65535u,
+};
+
+/* sigmoid(x / 2^12) in Q0.15 for x in Q3.12. */
+static int32_t mf_lstm_sigmoid(int32_t x)
+{
+    const int32_t v = 3 * x;    /* |v| <= 98304 */
+    const uint32_t a = (uint32_t)((v < 0) ? -v : v);
+    const uint32_t k = a >> 9;
+    uint32_t r;
+    if (k >= 255u) {
+        r = (uint32_t)0x7FFF << 10;
+    } else {
+        const uint32_t lo = mf_lstm_sigmoid_table[k];
+        const uint32_t hi = mf_lstm_sigmoid_table[k + 1u];
+        r = (lo << 9) + (a & 0x1FFu) * (hi - lo);       /* the table is non-decreasing */
+    }
+    /* sigmoid(-x) = 1 - sigmoid(x); r < 2^25, so neither branch wraps */
+    r = (v >= 0) ? r + (1u << 9) : ((uint32_t)1 << 25) - r + (1u << 9) - 1u;
+    return (int32_t)(r >> 10);
+}
+
+/* tanh in Q0.15 of x scaled by multiplier / 2^right_shift (rounded) to 3 * Q3.12:
+ * tanh(y) = 2 * sigmoid(2y) - 1 on the same table, read with one more fractional bit. */
+static int32_t mf_lstm_tanh(int32_t x, int32_t multiplier, int32_t right_shift)
+{
+    const int32_t round = (right_shift > 0) ? ((int32_t)1 << (right_shift - 1)) : 0;
+    /* |x * multiplier| <= 32768 * 3 * 2^14 < 2^31 (checked by the generator) */
+    const int32_t v = mf_shift_right_floor(x * multiplier + round, (int)right_shift);
+    const uint32_t a = (uint32_t)((v < 0) ? -v : v);
+    const uint32_t k = a >> 8;
+    int32_t r;
+    if (k >= 255u) {
+        r = (int32_t)0xFFFF << 8;
+    } else {
+        const uint32_t lo = mf_lstm_sigmoid_table[k];
+        const uint32_t hi = mf_lstm_sigmoid_table[k + 1u];
+        r = (int32_t)((lo << 8) + (a & 0xFFu) * (hi - lo));    /* < 2^24 */
+    }
+    r = (v >= 0) ? r - ((int32_t)1 << 23) + ((int32_t)1 << 7)
+                 : -r + ((int32_t)1 << 23) + ((int32_t)1 << 7) - 1;
+    return mf_shift_right_floor(r, 8);
+}
+
+/* v modulo 256 as a signed 8-bit value, without implementation-defined conversions. */
+static int32_t mf_lstm_wrap8(int32_t v)
+{
+    const int32_t r = (int32_t)((uint32_t)v & 0xFFu);
+    return (r >= 128) ? r - 256 : r;
+}
+
+/* A gate's input (Q3.12): both fully connected parts clamped to int16, then added saturating. */
+static int32_t mf_lstm_gate(const mf_unidirectional_sequence_lstm_params *p, int g, int32_t u,
+                            const int8_t *x, const int8_t *hidden)
+{
+    const int32_t n_in = p->input_size, n_state = p->state_size;
+    const int8_t *w = p->input_weights + ((int32_t)g * n_state + u) * n_in;
+    const int8_t *r = p->recurrent_weights + ((int32_t)g * n_state + u) * n_state;
+    int32_t acc = 0, rec = 0, d;
+    for (d = 0; d < n_in; ++d) {
+        acc = mf_add_wrapping(acc, (int32_t)w[d] * ((int32_t)x[d] + p->input_offset));
+    }
+    acc = mf_add_wrapping(acc, p->bias[(int32_t)g * n_state + u]);
+    acc = mf_clamp(mf_multiply_by_quantized_multiplier(acc, p->input_multiplier[g],
+                                                       p->input_shift[g]), -32768, 32767);
+    for (d = 0; d < n_state; ++d) {
+        /* the state keeps h - zp wrapped to int8: h itself is the wrap of that plus zp, and
+         * TFLite-Micro multiplies by h - zp (in [-255, 255]) */
+        const int32_t zp = p->hidden_zero_point;
+        const int32_t h = mf_lstm_wrap8((int32_t)hidden[d] + zp) - zp;
+        rec = mf_add_wrapping(rec, (int32_t)r[d] * h);
+    }
+    rec = mf_clamp(mf_multiply_by_quantized_multiplier(rec, p->recurrent_multiplier[g],
+                                                       p->recurrent_shift[g]), -32768, 32767);
+    return mf_clamp(acc + rec, -32768, 32767);
+}
+
+/* a * b requantized (a, b int16: the product fits in int32) */
+static int32_t mf_lstm_mul(int32_t a, int32_t b, int32_t multiplier, int32_t shift)
+{
+    return mf_multiply_by_quantized_multiplier(a * b, multiplier, shift);
+}
+
+mf_status mf_unidirectional_sequence_lstm_s8(const mf_unidirectional_sequence_lstm_params *p,
+                                             const int8_t *input, int8_t *output)
+{
+    enum { GATE_I = 0, GATE_F = 1, GATE_G = 2, GATE_O = 3 };
+    const int32_t n_in = p->input_size, n_state = p->state_size;
+    const int32_t zp = p->hidden_zero_point;
+    int32_t b, t, u;
+
+    if (n_state < 1 || n_in < 1 || p->cell_clip < 0) {
+        return MF_ERROR_ARGUMENT;
+    }
+    for (b = 0; b < p->batch; ++b) {
+        int8_t *cell = p->state + (size_t)2 * (size_t)(b * n_state);
+        int8_t *hidden = p->state + (size_t)2 * (size_t)(p->batch * n_state) +
+                         (size_t)(b * n_state);
+        for (t = 0; t < p->time_steps; ++t) {
+            const int32_t row = p->time_major ? t * p->batch + b : b * p->time_steps + t;
+            const int8_t *x = input + row * n_in;
+            int8_t *y = output + row * n_state;
+            for (u = 0; u < n_state; ++u) {
+                const int32_t in_gate = mf_lstm_sigmoid(mf_lstm_gate(p, GATE_I, u, x, hidden));
+                const int32_t forget = mf_lstm_sigmoid(mf_lstm_gate(p, GATE_F, u, x, hidden));
+                const int32_t update = mf_lstm_tanh(mf_lstm_gate(p, GATE_G, u, x, hidden), 3, 0);
+                const int32_t out_gate = mf_lstm_sigmoid(mf_lstm_gate(p, GATE_O, u, x, hidden));
+                int16_t c16;
+                int32_t c, kept, added, hv;
+                memcpy(&c16, cell + 2 * u, sizeof c16);
+                kept = mf_clamp(mf_lstm_mul(forget, c16, p->forget_multiplier, p->forget_shift),
+                                -32768, 32767);
+                added = mf_clamp(mf_lstm_mul(in_gate, update, p->update_multiplier,
+                                             p->update_shift), -32768, 32767);
+                c = mf_clamp(kept + added, -32768, 32767);
+                if (p->clip) {
+                    c = mf_clamp(c, -p->cell_clip, p->cell_clip);
+                }
+                c16 = (int16_t)c;
+                memcpy(cell + 2 * u, &c16, sizeof c16);
+                hv = mf_lstm_mul(mf_lstm_tanh(c, p->tanh_multiplier, p->tanh_right_shift),
+                                 out_gate, p->hidden_multiplier, p->hidden_shift);
+                y[u] = (int8_t)mf_clamp(hv + zp, -128, 127);
+            }
+            /* every unit has read the previous hidden state: now replace it (as h - zp) */
+            for (u = 0; u < n_state; ++u) {
+                hidden[u] = (int8_t)mf_lstm_wrap8((int32_t)y[u] - zp);
+            }
+        }
+    }
+    return MF_OK;
+}
