@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..errors import ModelFileError, UnsupportedModelError
 from .flatbuf import FlatBuffer, Table
-from .graph import DType, Graph, Operator, OpOptions, Quant, Tensor
+from .graph import DType, Graph, Operator, Quant, Tensor
 from .options import OPTIONS, NoOptions
 from .options.shape_ops import FALLBACK_PARSERS
 
@@ -409,10 +410,12 @@ class _Reader:
         inputs = self._indices(t, _OP_INPUTS, "inputs", "input", n, optional=True)
         outputs = self._indices(t, _OP_OUTPUTS, "outputs", "output", n)
 
-        options: OpOptions = None
+        # any option dataclass of tflite.options (OpOptions lists the first ones only)
+        options: Any = None
         spec = OPTIONS.get(opname) or FALLBACK_PARSERS.get(opname)
         if spec is not None:
             tag, table_name, parse, required = spec
+            table: Any
             got, table = t.union(_OP_OPTIONS_TYPE, "builtin_options",
                                  f"{where}'s builtin options")
             if got not in (0, tag):

@@ -188,10 +188,16 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         weights_feature=o.const("weights_feature", "int8_t", np.asarray(wf.data)),
         weights_time_s16=o.const("weights_time", "int16_t", time) if c_type == "int16_t" else None,
         weights_time_s8=o.const("weights_time", "int8_t", time) if c_type == "int8_t" else None,
-        bias=o.const("bias", "int32_t", bias),
+        bias=o.const("bias", "int32_t", _required(bias)),
         state=SCRATCH,
     )
     state_bytes = batch * num_filters * memory * state.dtype.itemsize
     return KernelCall.of(op, "svdf", "mf_svdf_s8", params, (inp.index,), (out.index,),
                          macs=int(batch * num_filters * (input_size + memory)),
                          scratch_bytes=state_bytes)
+
+
+def _required(bias):
+    """The bias: a missing one was rejected above (TFLite-Micro would read its scale)."""
+    assert bias is not None
+    return bias

@@ -1,5 +1,6 @@
-"""Options of the recurrent ops lowered by compile/ops/svdf.py (SVDF) and
-compile/ops/unidirectional_sequence_lstm.py (UNIDIRECTIONAL_SEQUENCE_LSTM).
+"""Options of the recurrent ops: SVDF (lowered by compile/ops/svdf.py) and
+UNIDIRECTIONAL_SEQUENCE_LSTM (parsed so that the model reads; not lowered yet, so compiling it is
+the one-line "unsupported op" error).
 
 Field ids and union tags are those of the TFLite schema (schema.fbs: ``table SVDFOptions {
 rank; fused_activation_function; asymmetric_quantize_inputs }``, member 6 of ``union
