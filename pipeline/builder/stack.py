@@ -19,7 +19,9 @@ adding the frames. Rules for what the graph does not say:
   never does); the bound takes the deepest of those candidates. Without the ELF the candidates
   are the functions of the graph that nothing calls directly.
 - Recursion (a cycle of calls), or a frame GCC reports as dynamic and unbounded (alloca, VLAs):
-  no static bound exists; StackAnalysisError names the functions.
+  no static bound exists; StackAnalysisError names the functions. (A cycle made only of code
+  without stack-usage data is a branch into a shared exit path, as newlib's strcmp takes into
+  memmove's: it is noted, not an error.)
 - Exceptions: the entry is the reset handler of the vector table (section ``.vectors``; else the
   ELF entry, else ``main``). A handler that returns (SysTick, PendSV, device interrupts) can
   preempt the deepest point: its depth plus the frame the core stacks on entry (32 B, 104 B with
@@ -413,7 +415,13 @@ def static_stack_bound(ci_files: Iterable[Path | str], elf: Path | str | None = 
         if k in depth:
             return depth[k]
         if k in stack:
-            cycle = " -> ".join(display(s) for s in stack[stack.index(k):] + [k])
+            chain = stack[stack.index(k):]
+            cycle = " -> ".join(display(s) for s in chain + [k])
+            if image is not None and all(s in library for s in chain):
+                # machine code that branches back into a function it came from (a shared exit
+                # path of two string functions): not recursion of C code, the frame is counted once
+                notes.append(f"branch back in code without stack-usage data ignored: {cycle}")
+                return (0, (), ())
             raise StackAnalysisError(f"recursion {cycle}: no static stack bound")
         stack.append(k)
         best: tuple[int, tuple[str, ...], tuple[int, ...]] = (0, (), ())

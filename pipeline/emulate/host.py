@@ -39,22 +39,28 @@ def _kernel_objects(cc: str, model: ModelInfo, includes: list[str]) -> list[Path
     """Objects of the kernels (the same for every model), cached by content.
 
     The key covers the compiler, the flags, the kernel source and every header the kernels can
-    include (the folder's, kernels/ and its backend folders' headers, and the include paths),
+    include (the folder's shared headers, kernels/ and its backend folders' headers, and the
+    include paths),
     so a stale object is never reused.
     """
     folder = model.folder
     cache = cache_dir() / "host-objects"
     cache.mkdir(parents=True, exist_ok=True)
-    headers = b"".join(h.read_bytes() for h in sorted([*folder.glob("*.h"),
-                                                       *(folder / "kernels").rglob("*.h")]))
+    # the headers a kernel can include: the shared ones and the kernels' own (not the model's
+    # header, which differs per model and which no kernel includes)
+    shared = [h for h in folder.glob("*.h") if not h.name.startswith(model.name)]
+    headers = b"".join(h.read_bytes() for h in sorted([*shared, *(folder / "kernels").rglob("*.h")]))
     compiler = subprocess.run([cc, "--version"], capture_output=True).stdout
     flags = [*C_FLAGS, *includes]
+    # the key names the flags but not the folder's own path (every model has its own folder; what
+    # the kernels read from it is in ``headers``)
+    key_flags = " ".join(f for f in flags if f != f"-I{folder}").encode()
     objects = []
     for source in model.c_sources():
         if source.parent == folder:
             continue   # the model's own code: compiled with the driver
-        key = hashlib.sha256(b"\0".join([compiler, " ".join(flags).encode(), source.read_bytes(),
-                                          headers])).hexdigest()[:24]
+        key = hashlib.sha256(b"\0".join([compiler, key_flags, str(source.relative_to(folder)).encode(),
+                                          source.read_bytes(), headers])).hexdigest()[:24]
         obj = cache / f"{source.stem}-{key}.o"
         if not obj.exists():
             tmp = obj.with_name(f".{obj.name}.{os.getpid()}.tmp")
