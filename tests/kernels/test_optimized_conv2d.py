@@ -12,7 +12,6 @@ stay portable on purpose (fallbacks, checked in pure Python).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,14 +22,8 @@ import kernel_testing as kt
 import tflite_builder as tb
 from conftest import require_tool
 from kernel_testing import NONE, RELU, RELU6, SAME, VALID
-from mcuforge.codegen import render_program
-from mcuforge.codegen.model_info import ModelInfo
-from mcuforge.compile import compile_graph
-from mcuforge.compile.backends import OPTIMIZED, Target
-from mcuforge.compile.program import KernelCall, Program
-from mcuforge.emulate import check_against_references
-from mcuforge.emulate.vectors import vector_shape
-from mcuforge.tflite.graph import Activation, Conv2DOptions, Graph, Padding
+from mcuforge.tflite.graph import Activation, Conv2DOptions, Padding
+from optimized_testing import BOARD_ISAS, compile_optimized, run_on_board
 
 
 @dataclass(frozen=True)
@@ -80,66 +73,13 @@ def conv_model(c: ConvCase) -> bytes:
                            opts)
 
 
-# ---- running a case on the optimized backend under QEMU (the same in each test_optimized_*.py;
-# the firmware build does not compile kernels/optimized/ yet, so the sources are added here) ----
-
-BOARD_ISAS = {"mps2_an386": "dsp", "mps3_an547": "mve"}
-
-
-def compile_optimized(model: bytes, isa: str) -> tuple[Graph, Program]:
-    graph = kt.read_graph(model, "case")
-    return graph, compile_graph(graph, "case", backend=OPTIMIZED, target=Target(isa=isa))
-
-
-def optimized_call(program: Program, opcode: str) -> KernelCall:
-    """The last call of ``opcode``, which must run on the optimized backend; every other call
-    runs there or says why not."""
-    call = [c for c in program.calls if c.opcode == opcode][-1]
-    assert call.backend == "optimized", f"op {call.op_index} stayed portable: {call.note}"
-    assert all(c.backend == "optimized" or c.note for c in program.calls)
-    return call
-
-
-def run_on_board(model: bytes, tmp_path: Path, board_id: str, monkeypatch, opcode: str,
-                 vectors: int = 4) -> KernelCall:
-    """Compile for the board's ISA, generate, build with kernels/optimized/, run the extreme and
-    some random vectors under QEMU and require every output element to equal TFLite-Micro's."""
-    from mcuforge.boards import get_board
-    from mcuforge.builder import firmware
-    from mcuforge.emulate.qemu import QemuMachine, run_vectors
-
-    require_tool("arm-none-eabi-gcc")
-    require_tool("qemu-system-arm")
-    board = get_board(board_id)
-    graph, program = compile_optimized(model, BOARD_ISAS[board_id])
-    call = optimized_call(program, opcode)
-    c_dir = render_program(program, tmp_path / "c", model)
-    sources = firmware.firmware_sources
-    monkeypatch.setattr(firmware, "firmware_sources", lambda m, b, generated: [
-        *sources(m, b, generated), *sorted((m.folder / "kernels" / "optimized").glob("*.c"))])
-    info = ModelInfo.load(c_dir)
-    elf = firmware.build_firmware(info, board, tmp_path / "fw", platformio=False).elf
-    inp = graph.tensor(graph.inputs[0])
-    inputs = kt.input_vectors(inp.shape, inp.quant.zero_point[0], zlib.crc32(tmp_path.name.encode()))
-    inputs = inputs[:3 + vectors].reshape(3 + vectors, *vector_shape(inp.shape))
-    with QemuMachine(board, elf, timeout=120.0) as machine:
-        run = run_vectors(machine, info.sha256, info.input.size, vector_shape(info.output.shape),
-                          inputs)
-    result = check_against_references(info, inputs, run.outputs, with_litert=False)
-    assert result.generated.shape == result.tflm.shape
-    if not np.array_equal(result.generated, result.tflm):
-        pytest.fail(f"{board_id}: optimized C differs from TFLite-Micro: "
-                    + kt.first_differences(result.generated, result.tflm), pytrace=False)
-    return call
-
-
 @pytest.mark.qemu
 @pytest.mark.cross
 @pytest.mark.slow
 @pytest.mark.parametrize("board", sorted(BOARD_ISAS))
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_conv2d_on_board(case: ConvCase, board: str, tmp_path: Path, monkeypatch):
-    call = run_on_board(conv_model(case), tmp_path, board, monkeypatch, "CONV_2D")
+def test_conv2d_on_board(case: ConvCase, board: str, tmp_path: Path):
+    call = run_on_board(conv_model(case), tmp_path, board, "CONV_2D")
     one_by_one = case.kernel == (1, 1)
     isa = BOARD_ISAS[board]
     assert call.function == f"mf_opt_conv2d_{'1x1_' if one_by_one else ''}{isa}_s8"
@@ -195,9 +135,9 @@ def test_left_shift_requantization_stays_portable_on_dsp_only():
 @pytest.mark.qemu
 @pytest.mark.cross
 @pytest.mark.slow
-def test_left_shift_requantization_on_helium(tmp_path: Path, monkeypatch):
+def test_left_shift_requantization_on_helium(tmp_path: Path):
     run_on_board(conv_model(ConvCase("big_scale", (1, 4, 4, 2), 3, (1, 1), out_factor=0.001)),
-                 tmp_path, "mps3_an547", monkeypatch, "CONV_2D")
+                 tmp_path, "mps3_an547", "CONV_2D")
 
 
 def test_kernels_build_for_every_dsp_and_helium_core(tmp_path: Path):
