@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .backend_names import BACKENDS as BACKEND_CHOICES
 from .cmsis import CORE_ENV, NN_ENV
-from .compile.backends import BACKENDS as BACKEND_CHOICES
 from .errors import McuforgeError
 from .ui import Summary
 

@@ -25,13 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..backend_names import BACKENDS, CMSIS_NN, FOLDERS, OPTIMIZED, PORTABLE
 from ..cmsis import CmsisTrees, find_cmsis
 from .program import KernelCall
-
-PORTABLE, OPTIMIZED, CMSIS_NN = "portable", "optimized", "cmsis-nn"
-BACKENDS = (PORTABLE, OPTIMIZED, CMSIS_NN)
-# the folder name under firmware/kernels/ and compile/ops/ (and KernelCall.backend)
-FOLDERS = {PORTABLE: "portable", OPTIMIZED: "optimized", CMSIS_NN: "cmsis_nn"}
 
 # Portable kernels every backend uses as they are (a byte copy has nothing to speed up), so a
 # call of one is not reported as a fallback.

@@ -176,13 +176,6 @@ BOARD_ISAS = {"mps2_an385": "none", "mps2_an386": "dsp", "mps2_an500": "dsp", "m
               "mps3_an547": "mve"}
 
 
-def cross_library(board) -> Path:
-    from mcuforge.builder.toolchain import cpu_flags, find_toolchain
-
-    return static_library(cmsis_trees(), find_toolchain().gcc,
-                          [*cpu_flags(board), "-O2", "-ffunction-sections", "-fdata-sections"])
-
-
 def build_firmware(c_dir: Path, board, out: Path, monkeypatch) -> Path:
     """mcuforge's own firmware build of ``c_dir`` for ``board`` (it compiles the cmsis_nn
     kernels and links CMSIS-NN, built for the board's core). Returns the ELF."""
