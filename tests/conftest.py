@@ -68,7 +68,7 @@ def kws_c(request, tmp_path_factory) -> Path:
 # name, but only a deterministic sample of the cases (one in MATRIX_SAMPLE, chosen by a hash of
 # the test id, so the sample is the same on every run); the same cases all run on the host.
 # MCUFORGE_FULL_MATRIX=1 runs them all.
-MATRIX_SAMPLE = 5
+MATRIX_SAMPLE = 10
 
 
 def _in_sample(nodeid: str) -> bool:

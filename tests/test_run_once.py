@@ -17,6 +17,7 @@ import pytest
 
 from conftest import require_tool, shared_model
 from mcuforge import chain
+from mcuforge.compile.backends import KernelRequest
 from mcuforge.reference import litert, tflm
 from mcuforge.rundir import RunDir
 from mcuforge.ui import Summary
@@ -70,7 +71,9 @@ def test_run_measures_every_reference_figure_once(tmp_path, monkeypatch, host_cc
     _fake_training(monkeypatch, run, vectors=6)
     calls = _count_reference_runs(monkeypatch)
     summary = Summary("run")
-    chain.do_run("unused.yaml", str(run.root), None, board, 3 if board else None, 60.0, False, summary)
+    # the portable kernels: the arena asserted below is theirs (a DSP board defaults to others)
+    chain.do_run("unused.yaml", str(run.root), None, board, 3 if board else None, 60.0, False, summary,
+                 kernels=KernelRequest("portable"))
 
     assert dict(calls) == ONCE_EACH
     assert summary.data["bit_exact"] == summary.data["vectors"] == 6
