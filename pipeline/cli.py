@@ -19,7 +19,11 @@ from . import __version__
 from .backend_names import BACKENDS as BACKEND_CHOICES
 from .cmsis import CORE_ENV, NN_ENV
 from .errors import McuforgeError
+from .stack_limits import MARGIN_BYTES, MARGIN_FRACTION, MIN_STACK_BYTES, STACK_ALIGN
 from .ui import Summary
+
+STACK_HELP = (f"stack size in bytes, a multiple of {STACK_ALIGN} (default: the static bound of the "
+              f"image's call graph + {MARGIN_FRACTION:.0%} + {MARGIN_BYTES} B)")
 
 
 def _at_least(minimum: float, kind: type = int, multiple: int = 1):
@@ -166,8 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "under QEMU over the serial protocol, e.g. mps2_an386")
     p.add_argument("--timeout", type=_at_least(0.1, float), default=60.0,
                    help="--board: seconds to wait for each reply")
-    p.add_argument("--stack", type=_at_least(256, int, 8), metavar="BYTES",
-                   help="--board: stack size in bytes (default 4,096)")
+    p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
+                   help=f"--board: {STACK_HELP}")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--vectors", help=".npz with an int8 'inputs' array (and optional 'labels')")
     group.add_argument("--random", type=_at_least(1), metavar="N", help="N random int8 inputs (default 100)")
@@ -203,8 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("c_dir", help="folder written by `mcuforge compile`")
     p.add_argument("--board", required=True, help="board id from `mcuforge boards`, e.g. nucleo_f746zg")
     p.add_argument("--out", help="output folder (default <c_dir>/../firmware/<board>)")
-    p.add_argument("--stack", type=_at_least(256, int, 8), metavar="BYTES",
-                   help="stack size in bytes (default 4,096)")
+    p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
+                   help=STACK_HELP)
     p.set_defaults(func=cmd_build, title="mcuforge build")
     return parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import shutil
@@ -35,6 +36,33 @@ def require_module(name: str):
         if IN_CI:
             pytest.fail(f"Python module {name} is not installed; CI must install it")
         pytest.skip(f"Python module {name} is not installed", allow_module_level=True)
+
+
+SHARED_THIRD_PARTY = REPO.parent / "shared" / "third_party"
+
+
+@functools.cache
+def _cmsis_trees():
+    from mcuforge.cmsis import CmsisError, find_cmsis
+
+    nn = os.environ.get("MCUFORGE_CMSIS_NN") or SHARED_THIRD_PARTY / "CMSIS-NN"
+    core = os.environ.get("MCUFORGE_CMSIS_CORE") or SHARED_THIRD_PARTY / "CMSIS_6"
+    try:
+        return find_cmsis(nn, core)
+    except CmsisError as exc:
+        return str(exc)
+
+
+def require_cmsis():
+    """The CMSIS-NN and CMSIS Core trees (mcuforge.cmsis.CmsisTrees): $MCUFORGE_CMSIS_NN and
+    $MCUFORGE_CMSIS_CORE, else the pinned trees beside the checkout; skips the test without them,
+    but fails under CI=true."""
+    trees = _cmsis_trees()
+    if isinstance(trees, str):
+        if IN_CI:
+            pytest.fail(f"CI must provide CMSIS-NN and CMSIS Core: {trees}")
+        pytest.skip(trees)
+    return trees
 
 
 def shared_model(name: str) -> Path:

@@ -14,6 +14,7 @@ from board_testing import broken_copy, one_line_error
 from conftest import require_module, require_tool
 from mcuforge.boards import get_board, load_boards
 from mcuforge.builder import build_firmware
+from mcuforge.builder.stack import stack_size_for
 from mcuforge.cli import main
 from mcuforge.codegen.model_info import ModelInfo
 from mcuforge.compile.backends import KernelRequest
@@ -36,8 +37,11 @@ def test_kws_reference_bit_exact_on_board(kws_c, capsys, board):
     assert code == 0, captured.err
     r = json.loads(captured.out.strip().splitlines()[-1])
     assert r["board"] == board and r["vectors"] == 20 and r["bit_exact"] == 20
-    assert r["arena_bytes"] == 16_000 and r["stack_bytes"] == 4096 and 0 < r["stack_used_bytes"] < 4096
+    # the stack: the static bound plus its margin, and never used beyond the bound
+    assert r["arena_bytes"] == 16_000 and r["stack_bytes"] == stack_size_for(r["stack_bound_bytes"])
+    assert 0 < r["stack_used_bytes"] <= r["stack_bound_bytes"]
     assert r["ram_bytes"] == r["arena_bytes"] + r["stack_bytes"] + r["other_ram_bytes"]
+    assert r["scratch_bytes"] == 0          # the portable kernels need none
     assert r["flash_bytes"] > r["weights_bytes"] == 28_984
     assert r["instructions_min"] <= r["instructions"] <= r["instructions_max"]
     assert 1.0 < r["instructions_per_mac"] < 100.0
@@ -70,7 +74,7 @@ def test_protocol_rejects_bad_input_and_keeps_serving(kws_c, tmp_path):
     """Malformed lines get an ERR line; the next good command works; replies are checked."""
     b = get_board("mps2_an386")
     model = ModelInfo.load(kws_c)
-    # the portable kernels, whose 4,096 B stack and repeatable tick counts are asserted below
+    # the portable kernels, whose repeatable tick counts are asserted below
     fw = build_firmware(model, b, tmp_path / "fw", platformio=False,
                         kernels=KernelRequest("portable"))
     rng = np.random.default_rng(1)
@@ -107,7 +111,7 @@ def test_protocol_rejects_bad_input_and_keeps_serving(kws_c, tmp_path):
         hz = hello.int("hz")
         assert words[0] == "OUT" and bytes.fromhex(words[4]) == first.output
         assert ticks_to_instructions(int(words[2]), hz) == ticks_to_instructions(first.ticks, hz)
-        assert session.stats()["stack_size"] == 4096
+        assert session.stats()["stack_size"] == fw.memory.stack_bytes
         assert machine.finish(0) == 0
 
 

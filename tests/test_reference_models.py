@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import shared_model
+from conftest import REPO, shared_model
 from mcuforge.cli import main
 
 
@@ -43,6 +43,11 @@ def test_generated_code_is_reproducible(tmp_path, capsys, host_cc):
     assert "int kws_ref_model_invoke(const int8_t *input, int8_t *output);" in header
     weights = (tmp_path / "a" / "kws_ref_model_weights.inc").read_text()
     assert "static const int8_t op0_filter" in weights and "MF_ALIGNED" in weights
+    # the C files of the kernels the model calls, and every portable kernel header (the contracts)
+    kernels = tmp_path / "a" / "kernels"
+    called = {"conv2d", "depthwise_conv2d", "pooling", "fully_connected", "softmax", "copy"}
+    assert {p.stem for p in kernels.glob("*.c")} == called
+    assert {p.name for p in kernels.glob("*.h")} == {p.name for p in (REPO / "firmware" / "kernels").glob("*.h")}
 
 
 @pytest.mark.host

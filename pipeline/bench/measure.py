@@ -91,8 +91,7 @@ def measure(model: ModelInfo, board: Board, request: KernelRequest, inputs: np.n
             stack_bytes: int | None = None) -> BenchResult:
     """Builds ``model`` for ``board`` with ``request``'s backend, runs ``inputs`` and checks them."""
     t0 = time.monotonic()
-    fw = (build_firmware(model, board, out_dir, stack_bytes=stack_bytes, platformio=False, kernels=request)
-          if stack_bytes else build_firmware(model, board, out_dir, platformio=False, kernels=request))
+    fw = build_firmware(model, board, out_dir, stack_bytes=stack_bytes, platformio=False, kernels=request)
     built = fw.model
     with QemuMachine(board, fw.elf, timeout=timeout) as machine:
         run = run_vectors(machine, model.sha256, model.input.size, vector_shape(model.output.shape),

@@ -9,9 +9,9 @@ from ..boards import Board, get_board
 from ..codegen.command import add_kernel_rows
 from ..codegen.model_info import ModelInfo
 from ..compile.backends import DEFAULT_REQUEST, KernelRequest
+from ..stack_limits import MARGIN_BYTES, MARGIN_FRACTION, STACK_ALIGN
 from ..ui import Summary, nbytes
 from .firmware import FirmwareBuild, build_firmware
-from .render import DEFAULT_STACK_BYTES
 
 
 def add_board_row(summary: Summary, board: Board) -> None:
@@ -25,9 +25,28 @@ def add_memory_rows(summary: Summary, fw: FirmwareBuild) -> None:
     summary.add("RAM", f"{nbytes(m.ram_bytes)} ({m.ram_parts()}) of {nbytes(m.ram_capacity)}",
                 "ram_bytes", m.ram_bytes)
     summary.data.update({"weights_bytes": m.weights_bytes, "code_bytes": m.code_bytes,
-                         "arena_bytes": m.arena_bytes, "stack_bytes": m.stack_bytes,
+                         "arena_bytes": m.arena_bytes, "scratch_bytes": m.scratch_bytes,
+                         "stack_bytes": m.stack_bytes,
                          "other_ram_bytes": m.other_ram_bytes, "flash_capacity": m.flash_capacity,
                          "ram_capacity": m.ram_capacity})
+
+
+def add_stack_row(summary: Summary, fw: FirmwareBuild) -> None:
+    """How the reserved stack follows from the static bound (builder.stack), or from --stack."""
+    bound, reserved = fw.stack_bound, fw.memory.stack_bytes
+    if bound is None:
+        summary.add("stack", f"{nbytes(reserved)} (--stack; no static bound: {fw.stack_note})",
+                    "stack_bound_bytes", None)
+        return
+    if not fw.stack_given:
+        how = f"bound + {MARGIN_FRACTION:.0%} + {MARGIN_BYTES} B, rounded to {STACK_ALIGN}"
+    elif reserved >= bound.bytes:
+        how = "--stack"
+    else:
+        how = f"--stack, {bound.bytes - reserved:,} B below the bound"
+    summary.add("stack", f"{nbytes(reserved)} ({how}); static bound {bound.describe()}",
+                "stack_bound_bytes", bound.bytes)
+    summary.data["stack_path"] = list(bound.path)
 
 
 def do_build(c_dir: str, board_name: str, out: str | None, stack: int | None,
@@ -35,12 +54,12 @@ def do_build(c_dir: str, board_name: str, out: str | None, stack: int | None,
     board = get_board(board_name)
     model = ModelInfo.load(c_dir)
     add_board_row(summary, board)
-    fw = build_firmware(model, board, Path(out) if out else None,
-                        stack_bytes=stack or DEFAULT_STACK_BYTES, kernels=kernels)
+    fw = build_firmware(model, board, Path(out) if out else None, stack_bytes=stack, kernels=kernels)
     add_kernel_rows(summary, fw.model)
     summary.add("firmware", f"{fw.elf}  (+ .bin, .hex, .map)", "elf", str(fw.elf))
     summary.data.update({"bin": str(fw.bin), "hex": str(fw.hex)})
     add_memory_rows(summary, fw)
+    add_stack_row(summary, fw)
     summary.add("fits", "yes", "fits", True)
     if fw.platformio is not None:
         summary.add("PlatformIO project", f"{fw.platformio}  (pio run -t upload)",

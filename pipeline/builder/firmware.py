@@ -6,9 +6,14 @@ counter chosen by the board), and four files rendered for the board (linker scri
 map, board constants, early init, model glue). The image's flash and RAM use is read from the ELF
 and checked against the board before anything uses it.
 
+The stack is sized from the program's static bound (builder.stack): every C file is compiled
+with GCC's call graph, the image is linked once to read it (and the library code it pulls in),
+and linked again with the bound plus the stated margin reserved; ``--stack`` overrides the size.
+
 Output folder (replaced whole, atomically):
     <model>.elf .bin .hex .map    the image
-    size.json                     flash and RAM use, per part, with the board's capacity
+    size.json                     flash and RAM use, per part, with the board's capacity, and the
+                                  stack: its static bound, the call path to it, the size reserved
     generated/                    the rendered linker script and glue, for inspection
     model/                        the model compiled again for this board's kernels, when the
                                   given folder was generated for other ones (builder.kernels)
@@ -19,7 +24,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shutil
 import subprocess
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +40,18 @@ from ..compile.backends import DEFAULT_REQUEST, KernelRequest
 from ..errors import BuildError
 from ..fsutil import atomic_dir
 from ..resources import FIRMWARE_DIR
+from ..stack_limits import MIN_STACK_BYTES
 from .kernels import model_for
-from .render import DEFAULT_STACK_BYTES, render_firmware_sources
+from .render import render_firmware_sources, render_linker_script
 from .size import MemoryUse, check_fits, measure_elf
+from .stack import (
+    CALLGRAPH_FLAGS,
+    StackAnalysisError,
+    StackBound,
+    ci_files_in,
+    stack_size_for,
+    static_stack_bound,
+)
 from .toolchain import cpu_flags, find_toolchain
 
 APP_DIR = FIRMWARE_DIR / "app"
@@ -49,7 +67,10 @@ CMSIS_FLAGS = ("-std=c99", "-O2", "-ffunction-sections", "-fdata-sections")
 CMSIS_ISA_CODES = {"none": 0, "dsp": 1, "mve": 2}   # MF_CMSIS_NN_ISA (kernels/cmsis_nn/*.h)
 # where a model compiled again for the board's kernels goes (builder.kernels)
 MODEL_SUBDIR = "model"
-LDFLAGS = ("-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections")
+# --emit-relocs: the stack analysis tells a function's address taken from a constant that
+# merely equals it (builder.stack); it adds relocation sections to the ELF, not to the image
+LDFLAGS = ("-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections", "-Wl,--emit-relocs")
+OBJ_SUBDIR = "obj"      # objects and call graphs, removed once the image is linked
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,9 @@ class FirmwareBuild:
     hex: Path
     memory: MemoryUse
     platformio: Path | None
+    stack_bound: StackBound | None = None    # None: no static bound (stack_note: why), --stack gave the size
+    stack_given: bool = False                # the size came from --stack, not from the bound
+    stack_note: str = ""
 
 
 def default_out_dir(model: ModelInfo, board: Board) -> Path:
@@ -79,31 +103,86 @@ def firmware_sources(model: ModelInfo, board: Board, generated: Path) -> list[Pa
     return sources
 
 
-def _explain_overflow(stderr: str, cmd: list[str], elf: Path, model: ModelInfo, board: Board) -> None:
+def _explain_overflow(stderr: str, cmd: list[str], elf: Path, model: ModelInfo, board: Board,
+                      size_stack: Callable[[], None] | None) -> None:
     """A link that failed because the image overflows a region: link once more, keeping the
-    oversized image, to say by how much and why (SizeError, itemized)."""
+    oversized image, to say by how much and why (SizeError, itemized). ``size_stack``, when the
+    stack follows the bound, sets the stack from the oversized image first, so the error gives
+    the stack the image would have."""
     if "overflowed" not in stderr and "will not fit in region" not in stderr:
         return
-    retry = subprocess.run([*cmd[:-2], "-Wl,--noinhibit-exec", "-o", str(elf)],
-                           capture_output=True, text=True)
+    keep = [*cmd[:-2], "-Wl,--noinhibit-exec", "-o", str(elf)]
+    retry = subprocess.run(keep, capture_output=True, text=True)
+    if elf.is_file() and size_stack is not None:
+        try:
+            size_stack()
+        except StackAnalysisError:
+            pass        # the error below then gives the first link's stack
+        else:
+            retry = subprocess.run(keep, capture_output=True, text=True)
     if elf.is_file():
-        check_fits(measure_elf(elf, board, model.weight_bytes, model.arena_bytes), board, model.name)
+        check_fits(_measure(elf, board, model), board, model.name)
     raise BuildError(f"{board.id}: {model.name} does not fit: "
                      f"{first_error(retry.stderr, retry.returncode)}")
 
 
+def _measure(elf: Path, board: Board, model: ModelInfo) -> MemoryUse:
+    return measure_elf(elf, board, model.weight_bytes, model.arena_bytes, model.scratch_bytes)
+
+
+def _object_names(sources: list[Path]) -> list[str]:
+    """A distinct object name per source: its stem, prefixed by its folder's name where two
+    sources share a stem (a backend's kernels/cmsis_nn/conv2d.c beside kernels/conv2d.c)."""
+    stems = [src.stem for src in sources]
+    names = [f"{src.parent.name}_{src.stem}" if stems.count(src.stem) > 1 else src.stem
+             for src in sources]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise BuildError(f"two sources compile to the same object {twice[0]}.o")
+    return names
+
+
+def _compile(cmd_prefix: list[str], sources: list[Path], obj_dir: Path, what: str) -> list[Path]:
+    """Every source compiled into ``obj_dir``, one compiler run per source, as many at once as
+    there are cores; GCC writes each object's stack usage (.su) and call graph (.ci) beside it."""
+    obj_dir.mkdir(parents=True)
+    objects = [obj_dir / f"{name}.o" for name in _object_names(sources)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        jobs = [pool.submit(run_compiler, [*cmd_prefix, *CALLGRAPH_FLAGS, "-c", str(src.resolve()),
+                                           "-o", str(obj)], what)
+                for src, obj in zip(sources, objects, strict=True)]
+        for job in jobs:
+            job.result()        # the first failing source's BuildError
+    return objects
+
+
+def _stack_bound(obj_dir: Path, elf: Path, board: Board, given: bool) -> tuple[StackBound | None, str]:
+    """The static stack bound of the linked image; without one (recursion, a dynamic frame),
+    a build with --stack goes on (with the reason) and one without fails, saying so."""
+    try:
+        return static_stack_bound(ci_files_in(obj_dir), elf), ""
+    except StackAnalysisError as e:
+        if given:
+            return None, str(e)
+        raise StackAnalysisError(f"{board.id}: cannot size the stack: {e}; give its size with "
+                                 f"--stack BYTES") from None
+
+
 def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
-                   stack_bytes: int = DEFAULT_STACK_BYTES, platformio: bool = True,
+                   stack_bytes: int | None = None, platformio: bool = True,
                    kernels: KernelRequest = DEFAULT_REQUEST) -> FirmwareBuild:
     """Builds and size-checks; raises SizeError (itemized) when the image does not fit the board.
     The kernel backend follows ``kernels`` (builder.kernels): a folder generated for another
-    backend or core is compiled again into ``<out_dir>/model/``."""
+    backend or core is compiled again into ``<out_dir>/model/``. ``stack_bytes`` None: the
+    stack is the static bound plus its margin (builder.stack.stack_size_for)."""
     tools = find_toolchain()
     out_dir = Path(out_dir) if out_dir else default_out_dir(model, board)
+    what = f"cross build of {model.folder} for {board.id}"
     with atomic_dir(out_dir) as tmp:
+        tmp = tmp.resolve()     # absolute: the call graph names sources by the path compiled
         model, cmsis = model_for(model, board, kernels, tmp / MODEL_SUBDIR)
         generated = tmp / "generated"
-        render_firmware_sources(model, board, generated, stack_bytes)
+        render_firmware_sources(model, board, generated, stack_bytes or MIN_STACK_BYTES)
         elf = tmp / f"{model.name}.elf"
         includes = [model.folder, APP_DIR, PLATFORM_DIR, generated]
         libraries: list[Path] = []
@@ -115,28 +194,51 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
             # compiler's target) is not the one the scratch buffers were sized for
             defines.append(f"-DMF_CMSIS_NN_ISA={CMSIS_ISA_CODES[model.isa]}")
             libraries.append(static_library(cmsis, tools.gcc, [*cpu_flags(board), *CMSIS_FLAGS]))
-        cmd = [tools.gcc, *cpu_flags(board), *CFLAGS, *defines, *[f"-I{p}" for p in includes],
-               *map(str, firmware_sources(model, board, generated)), *map(str, libraries),
-               *LDFLAGS, f"-Wl,-Map={tmp / (model.name + '.map')}", "-T", str(generated / "linker.ld"),
+        objects = _compile([tools.gcc, *cpu_flags(board), *CFLAGS, *defines,
+                            *[f"-I{p.resolve()}" for p in includes]],
+                           firmware_sources(model, board, generated), tmp / OBJ_SUBDIR, what)
+        cmd = [tools.gcc, *cpu_flags(board), *map(str, objects), *map(str, libraries), *LDFLAGS,
+               f"-Wl,-Map={tmp / (model.name + '.map')}", "-T", str(generated / "linker.ld"),
                "-o", str(elf)]
-        run_compiler(cmd, f"cross build of {model.folder} for {board.id}",  # compile and link
-                     lambda stderr: _explain_overflow(stderr, cmd, elf, model, board))
-        use = measure_elf(elf, board, model.weight_bytes, model.arena_bytes)
+
+        def reserve(bound: StackBound) -> None:
+            # only the linker script depends on the stack size: the objects stay
+            render_linker_script(model, board, generated, stack_size_for(bound.bytes))
+
+        def size_stack() -> None:
+            reserve(static_stack_bound(ci_files_in(tmp / OBJ_SUBDIR), elf))
+
+        def link() -> None:
+            run_compiler(cmd, what, lambda stderr: _explain_overflow(
+                stderr, cmd, elf, model, board, size_stack if stack_bytes is None else None))
+
+        link()
+        bound, stack_note = _stack_bound(tmp / OBJ_SUBDIR, elf, board, given=stack_bytes is not None)
+        if bound is not None and stack_bytes is None:
+            reserve(bound)
+            link()
+        shutil.rmtree(tmp / OBJ_SUBDIR)
+        use = _measure(elf, board, model)
         check_fits(use, board, model.name)
 
         for fmt, suffix in (("binary", ".bin"), ("ihex", ".hex")):
             run_compiler([tools.objcopy, "-O", fmt, str(elf), str(elf.with_suffix(suffix))],
                          f"arm-none-eabi-objcopy -O {fmt}")
         (tmp / "size.json").write_text(json.dumps(
-            {"board": board.id, "model": model.name, "sha256": model.sha256, **use.as_dict()},
+            {"board": board.id, "model": model.name, "sha256": model.sha256, **use.as_dict(),
+             "stack": {"bound": bound.as_dict() if bound else None, "reserved_bytes": use.stack_bytes,
+                       "from": "--stack" if stack_bytes else "bound + margin"}},
             indent=2) + "\n")
         with_pio = platformio and board.platformio is not None
         if with_pio:
             from .platformio import write_platformio_project
-            write_platformio_project(model, board, tmp / "platformio", stack_bytes)
+            write_platformio_project(model, board, tmp / "platformio", use.stack_bytes, cmsis,
+                                     CMSIS_ISA_CODES[model.isa])
     elf = out_dir / elf.name
     if model.folder == tmp / MODEL_SUBDIR:
         model = dataclasses.replace(model, folder=out_dir / MODEL_SUBDIR)
     return FirmwareBuild(board=board, model=model, folder=out_dir, elf=elf, bin=elf.with_suffix(".bin"),
                          hex=elf.with_suffix(".hex"), memory=use,
-                         platformio=out_dir / "platformio" if with_pio else None)
+                         platformio=out_dir / "platformio" if with_pio else None,
+                         stack_bound=bound, stack_given=stack_bytes is not None,
+                         stack_note=stack_note)

@@ -17,12 +17,6 @@ from ..cformat import c_hex32, generated_header, generated_notice
 from ..codegen.model_info import ModelInfo
 from ..templating import environment
 
-# The stack the linker script reserves unless --stack says otherwise: the one default for the
-# build, emulate and run commands. Tensors live in the arena, so the stack holds only call frames
-# and the protocol's small buffers: about 350 B measured on the KWS reference model (README);
-# 4 KiB leaves a wide margin for deeper graphs and framework (PlatformIO) code at little RAM cost.
-DEFAULT_STACK_BYTES = 4096
-
 
 @dataclass(frozen=True)
 class RegionView:
@@ -120,10 +114,16 @@ GENERATED_FILES = {
 }
 
 
-def render_firmware_sources(model: ModelInfo, board: Board, out_dir: Path, stack_bytes: int) -> None:
-    """Writes GENERATED_FILES for a bare-metal build into ``out_dir``."""
+def render_firmware_sources(model: ModelInfo, board: Board, out_dir: Path, stack_bytes: int,
+                            only: tuple[str, ...] = tuple(GENERATED_FILES)) -> None:
+    """Writes GENERATED_FILES (or ``only`` those) for a bare-metal build into ``out_dir``."""
     env = environment()
     context = firmware_context(model, board, stack_bytes)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for filename, template in GENERATED_FILES.items():
-        (out_dir / filename).write_text(env.get_template(template).render(context))
+    for filename in only:
+        (out_dir / filename).write_text(env.get_template(GENERATED_FILES[filename]).render(context))
+
+
+def render_linker_script(model: ModelInfo, board: Board, out_dir: Path, stack_bytes: int) -> None:
+    """The linker script again, for another stack size: the one generated file it changes."""
+    render_firmware_sources(model, board, out_dir, stack_bytes, only=("linker.ld",))

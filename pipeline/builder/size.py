@@ -2,8 +2,10 @@
 
 Flash: every allocated section with contents (vectors, code, constants including the weights,
 initial values of .data). RAM: every writable allocated section: .data, .bss (the arena is one
-object in it) and the stack the linker reserves. Sections are classified by their flags, not by
-address, so an image linked past the end of a region (to measure it) is measured right too.
+object in it) and the stack the linker reserves; itemized as arena (the activations) + scratch
+(the backend's scratch buffers, slots of the same arena array) + stack + other. Sections are
+classified by their flags, not by address, so an image linked past the end of a region (to
+measure it) is measured right too.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ class MemoryUse:
     weights_bytes: int      # the model's constant arrays (from the generated code)
     data_init_bytes: int    # initial values of .data, copied to RAM at reset
     ram_bytes: int          # all of it
-    arena_bytes: int        # the model's activation arena
+    arena_bytes: int        # the model's arena array: activations and scratch
+    scratch_bytes: int      # of arena_bytes: the largest scratch buffer a kernel call needs
     stack_bytes: int        # stack reserved by the linker script
     flash_capacity: int     # the code region of the board
     ram_capacity: int       # the data region of the board
@@ -53,16 +56,19 @@ class MemoryUse:
         return d
 
     def ram_parts(self) -> str:
-        return (f"arena {self.arena_bytes:,} + stack {self.stack_bytes:,} "
-                f"+ other {self.other_ram_bytes:,}")
+        scratch = f" + scratch {self.scratch_bytes:,}" if self.scratch_bytes else ""
+        return (f"arena {self.arena_bytes - self.scratch_bytes:,}{scratch} + stack "
+                f"{self.stack_bytes:,} + other {self.other_ram_bytes:,}")
 
     def flash_parts(self) -> str:
         return (f"weights {self.weights_bytes:,} + code {self.code_bytes:,} "
                 f"+ other {self.other_flash_bytes:,}")
 
 
-def measure_elf(elf_path: Path, board: Board, weights_bytes: int, arena_bytes: int) -> MemoryUse:
-    """Reads the section table and symbols of ``elf_path``."""
+def measure_elf(elf_path: Path, board: Board, weights_bytes: int, arena_bytes: int,
+                scratch_bytes: int = 0) -> MemoryUse:
+    """Reads the section table and symbols of ``elf_path``; ``scratch_bytes`` is the part of the
+    arena the generated code planned for scratch buffers (model_info.json)."""
     code, data = board.code_region, board.data_region
     with open(elf_path, "rb") as f:
         elf = ELFFile(f)
@@ -96,7 +102,8 @@ def measure_elf(elf_path: Path, board: Board, weights_bytes: int, arena_bytes: i
                          f"({code.name}, {data.name}): the linker script and boards.yaml disagree")
     return MemoryUse(flash_bytes=flash, code_bytes=code_bytes, const_bytes=const_bytes,
                      weights_bytes=min(weights_bytes, const_bytes), data_init_bytes=data_init,
-                     ram_bytes=ram, arena_bytes=arena, stack_bytes=stack,
+                     ram_bytes=ram, arena_bytes=arena, scratch_bytes=min(scratch_bytes, arena),
+                     stack_bytes=stack,
                      flash_capacity=code.length_bytes, ram_capacity=data.length_bytes)
 
 

@@ -45,14 +45,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BuildError
+from ..stack_limits import MARGIN_BYTES, MARGIN_FRACTION, STACK_ALIGN
 
 # The flags that make GCC write the call graph with stack usage (gcc >= 10) beside each object.
 CALLGRAPH_FLAGS = ("-fstack-usage", "-fcallgraph-info=su")
 # Frame assumed for a function with no stack-usage data when no ELF is given to read it from.
 LIBRARY_ALLOWANCE = 64
-# The margin the linker's stack adds to the bound (stack_size_for).
-MARGIN_FRACTION = 0.25
-MARGIN_BYTES = 128
 # What the core pushes on exception entry: r0-r3, r12, lr, pc, xPSR; + s0-s15, FPSCR and a
 # reserved word with an active FP context; + 4 B when it realigns the stack to 8.
 EXCEPTION_FRAME = 32
@@ -90,7 +88,7 @@ class StackBound:
 
 def stack_size_for(bound: int, fraction: float = MARGIN_FRACTION, extra: int = MARGIN_BYTES) -> int:
     """The stack to reserve for a bound: bound + fraction + extra bytes, rounded up to 8."""
-    return 8 * math.ceil((bound * (1 + fraction) + extra) / 8)
+    return STACK_ALIGN * math.ceil((bound * (1 + fraction) + extra) / STACK_ALIGN)
 
 
 # ---------------------------------------------------------------- the .ci files

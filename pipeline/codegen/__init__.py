@@ -6,7 +6,8 @@ Output folder (replaced whole, atomically):
     <name>_weights.inc  static const arrays (MF_ALIGNMENT-aligned: they stay in flash)
     mcuforge_kernels.h  the kernels' shared conventions (copied from firmware/include/)
     mf_limits.h         the limits shared with the generator (rendered from compile.limits)
-    kernels/            the portable kernels (firmware/kernels/*.c, *.h: every one, the spec),
+    kernels/            the portable kernels the model calls (firmware/kernels/*.c) and every
+                        portable kernel header (the contracts, the shared mf_*.h),
     kernels/<backend>/  and the backend kernels this model calls (firmware/kernels/<backend>/)
     model.tflite        the compiled model, for the reference interpreters
     model_info.json     what later stages (builder, emulate, report) need (codegen.model_info)
@@ -82,9 +83,13 @@ def _rendered_calls(program: Program) -> list[RenderedCall]:
 
 
 def _kernel_files(program: Program) -> list[tuple[Path, str]]:
-    """(source, destination in the folder): every portable kernel, and each backend kernel the
-    program calls (its .c and .h)."""
-    files = [(f, f"kernels/{f.name}") for f in sorted(KERNELS_DIR.glob("*.[ch]"))]
+    """(source, destination in the folder): every portable kernel header (the spec of each
+    kernel's contract, and the shared mf_*.h), and the .c and .h of each kernel the program calls,
+    portable or a backend's. A kernel's C file includes only its own header and the shared ones,
+    so the calls name every C file the folder needs."""
+    files = [(f, f"kernels/{f.name}") for f in sorted(KERNELS_DIR.glob("*.h"))]
+    files += [(KERNELS_DIR / f"{kernel}.c", f"kernels/{kernel}.c")
+              for kernel in sorted({c.kernel for c in program.calls if c.backend == PORTABLE})]
     used = sorted({(c.backend, c.kernel) for c in program.calls if c.backend != PORTABLE})
     for backend, kernel in used:
         folder = KERNELS_DIR / backend

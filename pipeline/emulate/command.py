@@ -13,7 +13,7 @@ import numpy as np
 
 from ..boards import Board, get_board, load_boards
 from ..builder import build_firmware, find_toolchain
-from ..builder.command import add_board_row, add_memory_rows
+from ..builder.command import add_board_row, add_memory_rows, add_stack_row
 from ..codegen.command import TflmArena, add_arena_row, add_kernel_rows
 from ..codegen.model_info import ModelInfo
 from ..compile.backends import DEFAULT_REQUEST, KernelRequest
@@ -90,9 +90,7 @@ def do_emulate_board(model: ModelInfo, board: Board, vectors: Vectors, timeout: 
     these vectors) when the caller has them, else computed here. With ``on_profile`` every vector
     is also profiled (PROFILE), the per-layer figures join the summary and go to ``on_profile``."""
     add_board_row(summary, board)
-    # without --stack, build_firmware's default: the stack sized from its static bound
-    fw = (build_firmware(model, board, stack_bytes=stack, platformio=False, kernels=kernels) if stack
-          else build_firmware(model, board, platformio=False, kernels=kernels))
+    fw = build_firmware(model, board, stack_bytes=stack, platformio=False, kernels=kernels)
     add_kernel_rows(summary, fw.model)
 
     n = len(vectors.inputs)
@@ -107,9 +105,7 @@ def do_emulate_board(model: ModelInfo, board: Board, vectors: Vectors, timeout: 
     add_memory_rows(summary, fw)
     summary.add("stack used (high-water mark)", f"{nbytes(run.stack_used)} of {nbytes(run.stack_size)}",
                 "stack_used_bytes", run.stack_used)
-    _stack_bound_row(summary, getattr(fw, "stack_bound", None), fw.memory.stack_bytes, stack)
-    scratch = int(getattr(fw.model, "scratch_bytes", 0))
-    summary.add("scratch (inside the arena)", nbytes(scratch), "scratch_bytes", scratch)
+    add_stack_row(summary, fw)
     _instruction_rows(summary, run.instructions, model.macs)
     layers = None
     if on_profile is not None:
@@ -127,20 +123,6 @@ def do_emulate_board(model: ModelInfo, board: Board, vectors: Vectors, timeout: 
     if layers is not None and on_profile is not None:
         on_profile(layers)
     return run
-
-
-def _stack_bound_row(summary: Summary, bound, reserved: int, given: int | None) -> None:
-    """The static stack bound (builder.stack) and how the reserved stack follows from it."""
-    if bound is None:
-        return
-    from ..builder.stack import MARGIN_BYTES, MARGIN_FRACTION
-
-    how = (f"--stack {given:,} B" if given else
-           f"reserved {reserved:,} B = bound + {MARGIN_FRACTION:.0%} + {MARGIN_BYTES} B, rounded to 8")
-    summary.add("stack (static bound)", f"{bound.describe()}; {how}", "stack_bound_bytes", bound.bytes)
-    summary.data["stack_bound_path"] = list(bound.path)
-
-
 def _instruction_rows(summary: Summary, counts: np.ndarray | None, macs: int) -> None:
     """Median instructions per inference (the count varies slightly with the input) and per MAC;
     unknown when the firmware reports no counter rate."""

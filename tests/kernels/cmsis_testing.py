@@ -11,8 +11,6 @@ library (mcuforge.cmsis.static_library).
 
 from __future__ import annotations
 
-import functools
-import os
 import subprocess
 from pathlib import Path
 
@@ -20,8 +18,8 @@ import numpy as np
 import pytest
 
 import kernel_testing as kt
-from conftest import IN_CI, REPO, require_tool
-from mcuforge.cmsis import CmsisError, CmsisTrees, find_cmsis, include_dirs, static_library
+from conftest import require_cmsis, require_tool
+from mcuforge.cmsis import include_dirs, static_library
 from mcuforge.codegen import render_program
 from mcuforge.codegen.model_info import ModelInfo
 from mcuforge.compile import compile_graph
@@ -31,31 +29,14 @@ from mcuforge.emulate import check_against_references, run_host
 from mcuforge.emulate.vectors import vector_shape
 from mcuforge.tflite.graph import Graph
 
-SHARED_THIRD_PARTY = REPO.parent / "shared" / "third_party"
 BACKEND_FOLDER = "cmsis_nn"
 # the generated code's flags (mcuforge's C builds), and CMSIS-NN's own sources': no -Werror
 C_FLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
 HOST_LIBRARY_FLAGS = ("-std=c99", "-O2")
 
 
-@functools.cache
-def _trees() -> CmsisTrees | str:
-    nn = os.environ.get("MCUFORGE_CMSIS_NN") or SHARED_THIRD_PARTY / "CMSIS-NN"
-    core = os.environ.get("MCUFORGE_CMSIS_CORE") or SHARED_THIRD_PARTY / "CMSIS_6"
-    try:
-        return find_cmsis(nn, core)
-    except CmsisError as exc:
-        return str(exc)
-
-
-def cmsis_trees() -> CmsisTrees:
-    """The CMSIS-NN and CMSIS Core trees; skips the test without them (fails under CI)."""
-    trees = _trees()
-    if isinstance(trees, str):
-        if IN_CI:
-            pytest.fail(f"CI must provide CMSIS-NN and CMSIS Core: {trees}")
-        pytest.skip(trees)
-    return trees
+# the CMSIS-NN and CMSIS Core trees; skips the test without them (fails under CI)
+cmsis_trees = require_cmsis
 
 
 def target(isa: str = "none") -> Target:
