@@ -280,6 +280,25 @@ def test_one_input_three_outputs_bit_exact_on_host(models, tmp_path, host_cc):
         check.generated   # noqa: B018 - a single-output accessor on a model with three
 
 
+@pytest.mark.host
+def test_an_input_as_output_and_a_repeated_output(tmp_path, host_cc):
+    """Outputs [y, x, y]: the input x itself (live throughout) and y twice, as TFLite-Micro gives."""
+    b = tb.ModelBuilder()
+    x = b.add_input((1, 8), 0.1, 3, name="x")
+    y = b.add_output((1, 8), 0.2, -1, name="y")
+    b.add_operator("ADD", (x, x), (y,), AddOptions())
+    b.outputs += [x, y]
+    tflite = tmp_path / "m.tflite"
+    tflite.write_bytes(b.build())
+    render_program(compile_graph(read_model(str(tflite))), tmp_path / "c", tflite.read_bytes())
+    info = ModelInfo.load(tmp_path / "c")
+    vectors = random_vectors(4, info.inputs, seed=1)
+    check = check_on_host(info, vectors.inputs, tmp_path / "host", with_litert=False)
+    assert check.vs_tflm.ok and check.vs_tflm.vectors == 4
+    assert np.array_equal(check.generated_outputs[1], vectors.inputs[0])
+    assert np.array_equal(check.generated_outputs[0], check.generated_outputs[2])
+
+
 def test_compare_outputs_names_the_output():
     a = (np.zeros((2, 3), np.int8), np.zeros((2, 2, 2), np.int8))
     b = (a[0].copy(), a[1].copy())
