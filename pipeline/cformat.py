@@ -46,6 +46,23 @@ def c_braces(values: Iterable[int]) -> str:
     return "{" + ", ".join(c_int(v) for v in values) + "}"
 
 
+def c_string(text: str) -> str:
+    """A C string literal of ``text``'s UTF-8 bytes: printable ASCII as is (quote and backslash
+    escaped), every other byte as a 3-digit octal escape (which cannot swallow a following digit)."""
+    out = []
+    for byte in text.encode():
+        ch = chr(byte)
+        out.append("\\" + ch if ch in '"\\' else ch if 0x20 <= byte < 0x7F and ch != "?"
+                   else f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def c_comment_text(text: str) -> str:
+    """``text`` made safe inside a /* */ comment: printable ASCII only, no comment terminator."""
+    safe = "".join(ch if 0x20 <= ord(ch) < 0x7F else "?" for ch in text)
+    return safe.replace("*/", "* /")
+
+
 def array_lines(values: np.ndarray | Sequence[int], c_type: str,
                 per_line: int | None = None, align: bool = True) -> tuple[str, ...]:
     """The values of a 1-D array initializer as comma-separated lines (without the trailing comma

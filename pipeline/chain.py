@@ -37,7 +37,7 @@ def do_run(recipe_path: str, out: str | None, data: str | None, board_name: str 
                 f"{nbytes(compiled.program.weight_bytes)} weights in C")
     unit = "images" if recipe.is_image else "clips"
     model = ModelInfo.load(run.c_dir)
-    vectors = load_vectors_file(run.test_vectors, model.input.shape, f"test split ({unit})")
+    vectors = load_vectors_file(run.test_vectors, model.inputs, f"test split ({unit})")
     host = do_emulate_host(model, vectors, progress, summary, tflm_arena=compiled.tflm_arena)
     if board is not None:
         do_run_on_board(model, board, vectors, board_vectors, timeout, progress, summary,

@@ -85,7 +85,7 @@ def cmd_emulate(args, summary: Summary) -> None:
 
     do_emulate(args.c_dir, args.board, args.vectors, args.random, args.seed, args.timeout,
                args.stack, _progress(args), summary, kernels=_kernels(args),
-               profile=args.profile, as_json=args.json)
+               profile=args.profile, as_json=args.json, save_outputs=args.save_outputs)
 
 
 def cmd_bench(args, summary: Summary) -> None:
@@ -173,11 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
                    help=f"--board: {STACK_HELP}")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--vectors", help=".npz with an int8 'inputs' array (and optional 'labels')")
+    group.add_argument("--vectors", help=".npz with an int8 'inputs' array (and optional 'labels'); "
+                       "for several inputs one array per input, keyed by its tensor name or input_<i>")
     group.add_argument("--random", type=_at_least(1), metavar="N", help="N random int8 inputs (default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed of --random")
     p.add_argument("--profile", action="store_true",
                    help="--board: also time every kernel call (per-layer table; `layers` in --json)")
+    p.add_argument("--save-outputs", metavar="FILE.npz",
+                   help="write the generated code's outputs, one array per output keyed by its tensor name")
     p.set_defaults(func=cmd_emulate, title="mcuforge emulate")
 
     p = sub.add_parser("bench", parents=[common],

@@ -18,7 +18,7 @@ from mcuforge.builder.stack import stack_size_for
 from mcuforge.cli import main
 from mcuforge.codegen.model_info import ModelInfo
 from mcuforge.compile.backends import KernelRequest
-from mcuforge.emulate.protocol import infer_line
+from mcuforge.emulate.protocol import PROTOCOL_VERSION, infer_line
 from mcuforge.emulate.qemu import QemuMachine, ticks_to_instructions
 
 pytestmark = [pytest.mark.qemu, pytest.mark.cross]
@@ -99,7 +99,7 @@ def test_protocol_rejects_bad_input_and_keeps_serving(kws_c, tmp_path):
         assert ask(b"FROB 1 2 3\n").startswith("ERR unknown-command FROB")
         assert ask(b"X" * 500 + b"\n").startswith("ERR unknown-command")
         assert ask(b"LOOP 0\n").startswith("ERR syntax")
-        assert ask(b"\r\n\nHELLO\r\n").startswith("MCUFORGE 2 ")
+        assert ask(b"\r\n\nHELLO\r\n").startswith(f"MCUFORGE {PROTOCOL_VERSION} ")
         # a good INFER sent in small pieces, with CRLF, still works and repeats exactly
         first = session.infer(data)
         for i in range(0, len(good), 97):
@@ -116,7 +116,7 @@ def test_protocol_rejects_bad_input_and_keeps_serving(kws_c, tmp_path):
 
 
 @pytest.mark.parametrize("how, fragments", [
-    ("hang", ["no answer to INFER within 3 s", "last serial output:", "MCUFORGE 2"]),
+    ("hang", ["no answer to INFER within 3 s", "last serial output:", f"MCUFORGE {PROTOCOL_VERSION}"]),
     ("fault", ["the firmware faulted: FAULT exception=0x00000003", "pc=0x"]),
 ])
 def test_hung_or_faulting_firmware_is_stopped(kws_c, tmp_path, capsys, how, fragments):

@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import pytest
 
-from mcuforge.emulate.protocol import DeviceSession
+from mcuforge.emulate.protocol import PROTOCOL_VERSION, DeviceSession
 from mcuforge.emulate.qemu import run_vectors
 from mcuforge.errors import EmulationError
 
@@ -50,14 +50,14 @@ class _ScriptedMachine:
 
 
 def test_no_counter_rate_means_instructions_unknown():
-    run = run_vectors(_ScriptedMachine(f"MCUFORGE 2 sha256={SHA} in=4 out=2 hz=0 overhead=3"),
+    run = run_vectors(_ScriptedMachine(f"MCUFORGE {PROTOCOL_VERSION} sha256={SHA} in=4 out=2 hz=0 overhead=3"),
                       SHA, 4, (2,), np.zeros((2, 4), np.int8))
     assert run.outputs.tolist() == [[1, 2], [1, 2]]
     assert run.instructions is None and run.overhead_instructions is None
 
 
 def test_counts_with_a_counter_rate():
-    run = run_vectors(_ScriptedMachine(f"MCUFORGE 2 sha256={SHA} in=4 out=2 hz=25000000 overhead=32"),
+    run = run_vectors(_ScriptedMachine(f"MCUFORGE {PROTOCOL_VERSION} sha256={SHA} in=4 out=2 hz=25000000 overhead=32"),
                       SHA, 4, (2,), np.zeros((2, 4), np.int8))
     assert run.instructions.tolist() == [90, 90]   # 320 / 3.2 - 32 / 3.2
 
@@ -65,5 +65,17 @@ def test_counts_with_a_counter_rate():
 def test_greeting_without_sha256_is_one_error_naming_the_board():
     with pytest.raises(EmulationError, match=r"^fake_board \(QEMU none\): the firmware's greeting "
                                              r"has no sha256 field"):
-        run_vectors(_ScriptedMachine("MCUFORGE 2 in=4 out=2 hz=25000000 overhead=3"),
+        run_vectors(_ScriptedMachine(f"MCUFORGE {PROTOCOL_VERSION} in=4 out=2 hz=25000000 overhead=3"),
                     SHA, 4, (2,), np.zeros((1, 4), np.int8))
+
+
+def test_greeting_with_other_tensor_sizes_is_refused():
+    """Protocol 3's ins=/outs= (bytes per model input and output) must match the model folder's."""
+    hello = f"MCUFORGE {PROTOCOL_VERSION} sha256={SHA} in=4 out=2 ins=1,3 outs=2 hz=0 overhead=3"
+    run = run_vectors(_ScriptedMachine(hello), SHA, 4, (2,), np.zeros((1, 4), np.int8),
+                      input_sizes=(1, 3), output_sizes=(2,))
+    assert run.outputs.tolist() == [[1, 2]]
+    with pytest.raises(EmulationError, match=r"firmware's model has ins=1,3 \(bytes per tensor\), "
+                                             r"the model folder 2,2 \(rebuild it\)"):
+        run_vectors(_ScriptedMachine(hello), SHA, 4, (2,), np.zeros((1, 4), np.int8),
+                    input_sizes=(2, 2), output_sizes=(2,))

@@ -5,9 +5,9 @@
  * CRC-32, so a dropped or corrupted byte is caught instead of silently changing an input.
  *
  *   device, at start and on HELLO:
- *     MCUFORGE 2 fw=<version> board=<id> model=<name> sha256=<hex64> in=<n> out=<m> arena=<bytes>
- *               kernels=<backend> isa=<isa> calls=<c> counter=<kind> hz=<rate> overhead=<ticks>
- *               mark=<ticks>
+ *     MCUFORGE 3 fw=<version> board=<id> model=<name> sha256=<hex64> in=<n> out=<m>
+ *               ins=<n_0>,...,<n_i> outs=<m_0>,...,<m_j> arena=<bytes> kernels=<backend> isa=<isa>
+ *               calls=<c> counter=<kind> hz=<rate> overhead=<ticks> mark=<ticks>
  *   INFER <n> <2n hex digits> <crc32, 8 hex>  -> OUT <status> <ticks> <m> <2m hex digits> <crc32>
  *   PROFILE <n> <2n hex digits> <crc32>       -> PROF <status> <ticks> <c> <t_1> ... <t_c> <m>
  *                                                     <2m hex digits> <crc32>
@@ -16,6 +16,8 @@
  *   EXIT [code]                               -> BYE <code>, then the program ends (emulated boards)
  *   anything malformed                        -> ERR <reason> <detail>
  *
+ * A payload of n bytes is every model input back to back (n = n_0 + ... + n_i, in the order of
+ * the model's inputs), one of m bytes every output likewise: what <name>_invoke takes and gives.
  * The CRC is CRC-32/ISO-HDLC (zlib's crc32) of the raw bytes. `ticks` is the counter difference
  * around the call of the model; `overhead` is the difference of two back-to-back reads. PROFILE
  * runs the model with its layer hook on: t_i is the counter difference between the hook calls
@@ -286,6 +288,17 @@ static void send_error(line_reader *r, const char *reason, const char *detail)
     end_line();
 }
 
+static void put_sizes(const uint32_t *sizes, uint32_t n)
+{
+    uint32_t i;
+    for (i = 0; i < n; ++i) {
+        if (i > 0u) {
+            mf_port_putc(',');
+        }
+        put_u32(sizes[i]);
+    }
+}
+
 static void send_hello(void)
 {
     put_str("MCUFORGE ");
@@ -302,6 +315,10 @@ static void send_hello(void)
     put_u32(mf_app.input_size);
     put_str(" out=");
     put_u32(mf_app.output_size);
+    put_str(" ins=");
+    put_sizes(mf_app.input_sizes, mf_app.inputs);
+    put_str(" outs=");
+    put_sizes(mf_app.output_sizes, mf_app.outputs);
     put_str(" arena=");
     put_u32(mf_app.arena_size);
     put_str(" kernels=");

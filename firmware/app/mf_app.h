@@ -8,7 +8,7 @@
 extern "C" {
 #endif
 
-#define MF_PROTOCOL_VERSION 2
+#define MF_PROTOCOL_VERSION 3
 
 /* What the application serves: written by mcuforge into the generated glue (mf_model_glue.c). */
 typedef struct {
@@ -16,8 +16,12 @@ typedef struct {
     const char *board;           /* boards.yaml id */
     const char *model;           /* C name of the model */
     const char *sha256;          /* sha256 of the .tflite it was compiled from */
-    uint32_t input_size;         /* bytes per input vector (int8) */
-    uint32_t output_size;        /* bytes per output vector (int8) */
+    uint32_t input_size;         /* bytes per input vector: every model input back to back */
+    uint32_t output_size;        /* bytes per output vector: every model output back to back */
+    uint32_t inputs;             /* model inputs; input_sizes has this many entries, summing to */
+    const uint32_t *input_sizes; /* input_size */
+    uint32_t outputs;            /* model outputs; output_sizes likewise, summing to output_size */
+    const uint32_t *output_sizes;
     uint32_t arena_size;         /* activation arena, bytes */
     int8_t *input;               /* input_size bytes */
     int8_t *output;              /* output_size bytes */

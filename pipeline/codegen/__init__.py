@@ -1,7 +1,8 @@
 """Render a compiled ``Program`` into a self-contained C folder through templates/.
 
 Output folder (replaced whole, atomically):
-    <name>.h            the API: <name>_invoke(), sizes, input/output quantization
+    <name>.h            the API: <name>_invoke(), <name>_input(i)/_output(i)/_run(), sizes,
+                        shapes and quantization of every input and output
     <name>.c            arena, kernel params, the call sequence
     <name>_weights.inc  static const arrays (MF_ALIGNMENT-aligned: they stay in flash)
     mcuforge_kernels.h  the kernels' shared conventions (copied from firmware/include/)
@@ -22,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..cformat import array_lines, generated_header
+from ..cformat import array_lines, c_braces, c_comment_text, c_string, generated_header
 from ..compile.limits import render_limits_header
 from ..compile.params import check_values, render_initializer
-from ..compile.program import ArenaRef, ConstArray, KernelCall, Program
+from ..compile.program import ArenaRef, ConstArray, KernelCall, Program, TensorIO
 from ..fsutil import atomic_dir
 from ..resources import INCLUDE_DIR, KERNELS_DIR
 from ..templating import environment
@@ -56,6 +57,32 @@ class RenderedCall:
 class RenderedArray:
     array: ConstArray
     lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RenderedIO:
+    """One model input or output with what the header and <name>_invoke print for it."""
+
+    io: TensorIO
+    macro: str           # its macros' prefix, e.g. KWS_INPUT0
+    arena_offset: int    # where it lives in the arena (what <name>_input(i)/_output(i) return)
+    offset: int          # where it sits in <name>_invoke's buffer: every input (output) back to
+                         # back in the subgraph's order, packed (no padding)
+    shape: str           # brace initializer, "{1, 49, 10, 1}"
+    scale: str           # a C double literal that reads back as exactly io.scale
+    name: str            # the tensor's name as a C string literal
+    comment_name: str    # and as text safe inside a comment
+
+
+def _rendered_io(program: Program, role: str, tensors: tuple[TensorIO, ...]) -> list[RenderedIO]:
+    out, offset = [], 0
+    for i, t in enumerate(tensors):
+        out.append(RenderedIO(io=t, macro=f"{program.macro_prefix}_{role}{i}",
+                              arena_offset=program.slot(t.tensor).offset, offset=offset,
+                              shape=c_braces(t.shape), scale=repr(float(t.scale)),
+                              name=c_string(t.name), comment_name=c_comment_text(t.name)))
+        offset += t.size
+    return out
 
 
 def _rendered_calls(program: Program) -> list[RenderedCall]:
@@ -110,8 +137,10 @@ def render_program(program: Program, out_dir: Path, tflite: bytes) -> Path:
         "call_count": len(program.calls),
         "kernel_headers": sorted({kernel_header(c) for c in program.calls}),
         "arrays": [RenderedArray(a, array_lines(a.values, a.c_type)) for a in program.constants],
-        "input_offset": program.slot(program.inputs[0].tensor).offset,
-        "output_offset": program.slot(program.outputs[0].tensor).offset,
+        "inputs": _rendered_io(program, "INPUT", program.inputs),
+        "outputs": _rendered_io(program, "OUTPUT", program.outputs),
+        "input_bytes": sum(t.size for t in program.inputs),
+        "output_bytes": sum(t.size for t in program.outputs),
     }
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as tmp:

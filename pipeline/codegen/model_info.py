@@ -28,7 +28,7 @@ class GeneratedFolderError(McuforgeError):
 class IOInfo:
     """One model input or output tensor as the generated API takes or returns it."""
 
-    name: str
+    name: str                  # the tensor's name in the .tflite
     shape: tuple[int, ...]
     dtype: str                 # the C type, e.g. int8_t
     scale: float
@@ -70,8 +70,8 @@ class LayerInfo:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A generated C folder as every later stage sees it. ``inputs`` and ``outputs`` are sequences
-    (one element each today; ``input``/``output`` are the first) so multi-input models fit later."""
+    """A generated C folder as every later stage sees it. ``inputs`` and ``outputs`` are every
+    model input and output in the subgraph's order (``input``/``output`` are the first)."""
 
     folder: Path
     name: str

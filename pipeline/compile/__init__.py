@@ -1,6 +1,6 @@
 """Lower a validated int8 graph to kernel calls over one planned arena.
 
-Model-level checks live here (int8 input/output, supported ops, one input and one output); each
+Model-level checks live here (int8 inputs/outputs, supported ops, distinct inputs); each
 op's own checks and its quantization arithmetic live in ``ops`` and ``quant``.
 """
 
@@ -54,11 +54,31 @@ def _check_io(graph: Graph, tensor: Tensor, role: str) -> None:
             f"{graph.name}.tflite: {role} tensor '{tensor.name}' has no per-tensor quantization")
 
 
-def _io(graph: Graph, index: int, name: str) -> TensorIO:
+def _io(graph: Graph, index: int) -> TensorIO:
     t = graph.tensor(index)
     assert t.quant is not None
-    return TensorIO(tensor=index, name=name, shape=t.shape, c_type=t.dtype.c_type,
+    return TensorIO(tensor=index, name=t.name, shape=t.shape, c_type=t.dtype.c_type,
                     scale=t.quant.scale[0], zero_point=t.quant.zero_point[0], size=t.nbytes)
+
+
+def _check_model_io(graph: Graph) -> None:
+    """Every input and output is an int8 per-tensor activation; no input is listed twice (its bytes
+    would come from two places). An output may repeat or be an input: it is read, never written."""
+    if not graph.inputs or not graph.outputs:
+        raise UnsupportedModelError(
+            f"{graph.name}.tflite: {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
+            "a model needs at least one of each")
+    if len(set(graph.inputs)) != len(graph.inputs):
+        dup = next(t for t in graph.inputs if graph.inputs.count(t) > 1)
+        raise ModelFileError(f"{graph.name}.tflite: tensor {dup} '{graph.tensor(dup).name}' is "
+                             "listed twice among the subgraph's inputs")
+    for role, indices in (("input", graph.inputs), ("output", graph.outputs)):
+        for k, index in enumerate(indices):
+            t = graph.tensor(index)
+            if t.is_constant:
+                raise UnsupportedModelError(
+                    f"{graph.name}.tflite: {role} {k} tensor '{t.name}' is a constant")
+            _check_io(graph, t, role if len(indices) == 1 else f"{role} {k}")
 
 
 def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE,
@@ -71,12 +91,7 @@ def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE
     graph = fold_static(graph)
     target = target or Target()
 
-    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
-        raise UnsupportedModelError(
-            f"{graph.name}.tflite: {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
-            "mcuforge supports models with one input and one output")
-    _check_io(graph, graph.tensor(graph.inputs[0]), "input")
-    _check_io(graph, graph.tensor(graph.outputs[0]), "output")
+    _check_model_io(graph)
     unsupported = [f"{op.opcode} (op {op.index})" for op in graph.operators if op.opcode not in LOWERINGS]
     if unsupported:
         raise UnsupportedModelError(
@@ -96,8 +111,8 @@ def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE
         arena_size=arena_size,
         backend=backend,
         isa=target.isa,
-        inputs=(_io(graph, graph.inputs[0], "input"),),
-        outputs=(_io(graph, graph.outputs[0], "output"),),
+        inputs=tuple(_io(graph, t) for t in graph.inputs),
+        outputs=tuple(_io(graph, t) for t in graph.outputs),
     )
 
 
@@ -109,8 +124,10 @@ def compile_model(path: str | Path, name: str | None = None, backend: str = PORT
 
 
 def _lifetimes(graph: Graph, calls: list[KernelCall]) -> list[Lifetime]:
-    """first_use: the call writing the tensor (-1 for the model input); last_use: the last call
-    reading it (len(calls) for the model output, which must survive until it is copied out)."""
+    """first_use: the call writing the tensor (-1 for every model input, all written before the
+    first call); last_use: the last call reading it (len(calls) for every model output, all of
+    which must survive until they are copied out). So no two inputs, and no two outputs, share
+    bytes."""
     first: dict[int, int] = {i: -1 for i in graph.inputs}
     last: dict[int, int] = {}
     for k, call in enumerate(calls):
@@ -123,7 +140,10 @@ def _lifetimes(graph: Graph, calls: list[KernelCall]) -> list[Lifetime]:
         for t in call.outputs:
             first.setdefault(t, k)
             last.setdefault(t, k)
-    for t in graph.outputs:
+    for k, t in enumerate(graph.outputs):
+        if t not in first:
+            raise ModelFileError(f"{graph.name}.tflite: output {k} tensor {t} "
+                                 f"'{graph.tensor(t).name}' is written by no op")
         last[t] = len(calls)
     lifetimes = [Lifetime(t, graph.tensor(t).nbytes, first[t], last.get(t, first[t])) for t in first]
     # a call's scratch buffer is live during that call only (ArenaSlot.tensor -1 - call index)

@@ -22,21 +22,26 @@ from ..ui import Summary, nbytes, progress_bar
 from . import ReferenceCheck, ReferenceOutputs, check_against_references, check_on_host
 from .profile import LayerProfile, add_profile_rows, layer_profile, print_table, profile_table
 from .qemu import QemuMachine, QemuRun, find_qemu, require_emulated, run_vectors
-from .vectors import Vectors, load_vectors_file, random_vectors, vector_shape
+from .vectors import Vectors, load_vectors_file, pack, random_vectors, unpack
+from .vectors import save_outputs as save_outputs_file
 from .verdict import add_reference_rows, require_bit_exact
 
 
 def do_emulate(c_dir: str, board_name: str | None, vectors_file: str | None, random: int | None,
                seed: int, timeout: float, stack: int | None, progress: bool, summary: Summary,
                kernels: KernelRequest = DEFAULT_REQUEST, profile: bool = False,
-               as_json: bool = False) -> None:
+               as_json: bool = False, save_outputs: str | None = None) -> None:
     """The `emulate` command: vectors from a file or random, on the host or an emulated board;
-    ``profile`` (a board only) also times every kernel call and prints the per-layer table."""
+    ``profile`` (a board only) also times every kernel call and prints the per-layer table;
+    ``save_outputs`` names an .npz that gets the generated code's outputs (vectors.save_outputs),
+    written once they are bit-exact."""
     model = ModelInfo.load(c_dir)
     if vectors_file:
-        vectors = load_vectors_file(Path(vectors_file), model.input.shape)
+        vectors = load_vectors_file(Path(vectors_file), model.inputs)
     else:
-        vectors = random_vectors(random if random is not None else 100, model.input.shape, seed)
+        vectors = random_vectors(random if random is not None else 100, model.inputs, seed)
+    if save_outputs:
+        _check_writable(Path(save_outputs))
     if board_name:
         board = emulated_board(board_name)
 
@@ -44,13 +49,25 @@ def do_emulate(c_dir: str, board_name: str | None, vectors_file: str | None, ran
             print_table(profile_table(p, f"per-layer profile: {model.name} on {board.id} "
                                          f"(QEMU {board.qemu}, instructions)"), as_json)
 
-        do_emulate_board(model, board, vectors, timeout, stack, progress, summary,
-                         kernels=kernels, on_profile=show if profile else None)
+        run = do_emulate_board(model, board, vectors, timeout, stack, progress, summary,
+                               kernels=kernels, on_profile=show if profile else None)
+        outputs = unpack(run.outputs, model.outputs)
     else:
         if profile:
             raise EmulationError("--profile needs --board: the per-layer counts come from an "
                                  "emulated board")
-        do_emulate_host(model, vectors, progress, summary, kernels=kernels)
+        outputs = do_emulate_host(model, vectors, progress, summary, kernels=kernels).generated_outputs
+    if save_outputs:
+        save_outputs_file(Path(save_outputs), outputs, model.outputs)
+        summary.add("outputs written", save_outputs, "outputs_file", save_outputs)
+
+
+def _check_writable(path: Path) -> None:
+    """Fails before the run, not after it, on an outputs file that cannot be written."""
+    if path.suffix != ".npz":
+        raise EmulationError(f"{path}: the outputs file must be an .npz")
+    if not path.parent.is_dir():
+        raise EmulationError(f"{path}: no such folder {path.parent}")
 
 
 def do_emulate_host(model: ModelInfo, vectors: Vectors, progress: bool, summary: Summary,
@@ -93,14 +110,18 @@ def do_emulate_board(model: ModelInfo, board: Board, vectors: Vectors, timeout: 
     fw = build_firmware(model, board, stack_bytes=stack, platformio=False, kernels=kernels)
     add_kernel_rows(summary, fw.model)
 
-    n = len(vectors.inputs)
+    n = vectors.count
+    # one vector on the serial line: every input's bytes back to back (and every output's)
+    sizes_in, sizes_out = tuple(t.size for t in model.inputs), tuple(t.size for t in model.outputs)
     with progress_bar(n, f"QEMU {board.qemu}", progress, unit="vector") as bar, \
             QemuMachine(board, fw.elf, timeout=timeout) as machine:
-        run = run_vectors(machine, model.sha256, model.input.size, vector_shape(model.output.shape),
-                          vectors.inputs, bar.update, backend=getattr(fw.model, "backend", "portable"),
-                          isa=getattr(fw.model, "isa", "none"), profile=on_profile is not None)
-    check = check_against_references(model, vectors.inputs, run.outputs, progress=progress,
-                                     references=references)
+        run = run_vectors(machine, model.sha256, sum(sizes_in), (sum(sizes_out),),
+                          pack(vectors.inputs, model.inputs), bar.update,
+                          backend=getattr(fw.model, "backend", "portable"),
+                          isa=getattr(fw.model, "isa", "none"), profile=on_profile is not None,
+                          input_sizes=sizes_in, output_sizes=sizes_out)
+    check = check_against_references(model, vectors.inputs, unpack(run.outputs, model.outputs),
+                                     progress=progress, references=references)
     add_reference_rows(summary, check, vectors, "int8 accuracy (on the board)")
     add_memory_rows(summary, fw)
     summary.add("stack used (high-water mark)", f"{nbytes(run.stack_used)} of {nbytes(run.stack_size)}",

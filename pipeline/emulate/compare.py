@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -13,6 +14,7 @@ class Mismatch:
     position: tuple[int, ...]
     got: int
     expected: int
+    output: str = ""                 # which model output, for a model with several
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Comparison:
         return f"{self.exact}/{self.vectors}"
 
     def describe_mismatches(self) -> str:
-        return "; ".join(f"vector {m.vector} at {list(m.position)}: got {m.got}, expected {m.expected}"
+        return "; ".join(f"vector {m.vector}{' ' + m.output if m.output else ''} at "
+                         f"{list(m.position)}: got {m.got}, expected {m.expected}"
                          for m in self.mismatches)
 
 
@@ -45,3 +48,24 @@ def compare_exact(got: np.ndarray, expected: np.ndarray, keep: int = 5) -> Compa
                                 int(expected[tuple(idx)])) for idx in bad[:keep])
     return Comparison(vectors=len(got), exact=int((~per_vector).sum()), mismatches=mismatches,
                       max_abs_diff=int(np.abs(diff).max(initial=0)))
+
+
+def compare_outputs(got: Sequence[np.ndarray], expected: Sequence[np.ndarray],
+                    names: Sequence[str], keep: int = 5) -> Comparison:
+    """Compares every output of a model ([N, ...] integer arrays, one per output, in order) on
+    every element; a vector is exact when all of its outputs are. A single output reads as
+    ``compare_exact``; with several, each mismatch names its output ("output 1 'name'")."""
+    if len(got) != len(expected):
+        raise ValueError(f"{len(got)} outputs != {len(expected)}")
+    if len(got) == 1:
+        return compare_exact(got[0], expected[0], keep)
+    parts = [compare_exact(g, e, keep) for g, e in zip(got, expected)]
+    bad = np.zeros(parts[0].vectors, dtype=bool)
+    for g, e in zip(got, expected):
+        diff = g.astype(np.int64) != e.astype(np.int64)
+        bad |= diff.reshape(len(diff), -1).any(axis=1)
+    mismatches = sorted((replace(m, output=f"output {k} '{name}'")
+                         for k, (part, name) in enumerate(zip(parts, names)) for m in part.mismatches),
+                        key=lambda m: m.vector)[:keep]
+    return Comparison(vectors=parts[0].vectors, exact=int((~bad).sum()), mismatches=tuple(mismatches),
+                      max_abs_diff=max(p.max_abs_diff for p in parts))

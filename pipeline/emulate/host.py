@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..codegen.model_info import ModelInfo
 from ..errors import EmulationError, ToolMissingError
 from ..resources import cache_dir
 from ..templating import environment
-from .vectors import vector_shape
+from .vectors import Tensors, as_tensors, pack, single, unpack
 
 
 def host_compiler() -> str:
@@ -93,13 +94,19 @@ def build_host(model: ModelInfo, work_dir: Path, cmsis: CmsisTrees | None = None
     return exe
 
 
-def run_host(exe: Path, model: ModelInfo, inputs: np.ndarray, timeout: float = 600.0) -> np.ndarray:
-    """Feeds int8 vectors (see mcuforge.emulate.vectors) through the executable; returns outputs
-    [N, *vector_shape(output shape)]."""
-    flat = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
-    if flat.shape[1] != model.input.size:
-        raise EmulationError(f"input vectors have {flat.shape[1]} bytes each; {model.name} takes "
-                             f"{model.input.size} (shape {list(model.input.shape)})")
+def run_host_tensors(exe: Path, model: ModelInfo, inputs: np.ndarray | Sequence[np.ndarray],
+                     timeout: float = 600.0) -> Tensors:
+    """Feeds vectors (one array per model input, see mcuforge.emulate.vectors; an array alone for
+    a single-input model) through the executable; returns one array [N, *vector_shape(shape)] per
+    model output."""
+    tensors = as_tensors(inputs)
+    if len(tensors) == 1 and len(model.inputs) == 1:
+        flat = np.ascontiguousarray(tensors[0], dtype=np.int8).reshape(len(tensors[0]), -1)
+        if flat.shape[1] != model.input.size:
+            raise EmulationError(f"input vectors have {flat.shape[1]} bytes each; {model.name} takes "
+                                 f"{model.input.size} (shape {list(model.input.shape)})")
+    else:
+        flat = pack(tensors, model.inputs)
     try:
         result = subprocess.run([str(exe)], input=flat.tobytes(), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
@@ -108,9 +115,16 @@ def run_host(exe: Path, model: ModelInfo, inputs: np.ndarray, timeout: float = 6
         message = result.stderr.decode(errors="replace").strip().splitlines()
         raise EmulationError(f"{exe.name} failed (exit {result.returncode}): "
                              f"{message[-1] if message else 'no message'}")
-    expected = len(flat) * model.output.size
+    vector_bytes = sum(t.size for t in model.outputs)
+    expected = len(flat) * vector_bytes
     if len(result.stdout) != expected:
         raise EmulationError(f"{exe.name} wrote {len(result.stdout)} bytes for {len(flat)} vectors, "
                              f"expected {expected}")
-    out = np.frombuffer(result.stdout, dtype=np.int8)
-    return out.reshape(len(flat), *vector_shape(model.output.shape))
+    out = np.frombuffer(result.stdout, dtype=np.uint8).reshape(len(flat), vector_bytes)
+    return unpack(out, model.outputs)
+
+
+def run_host(exe: Path, model: ModelInfo, inputs: np.ndarray | Sequence[np.ndarray],
+             timeout: float = 600.0) -> np.ndarray:
+    """``run_host_tensors`` for a single-output model: its outputs [N, *vector_shape(shape)]."""
+    return single(run_host_tensors(exe, model, inputs, timeout), f"{model.name}'s outputs")

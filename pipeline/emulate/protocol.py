@@ -17,7 +17,9 @@ from typing import Protocol
 from ..errors import EmulationError, McuforgeError
 
 # 2: the greeting names the kernels (kernels=, isa=, calls=, mark=) and PROFILE exists.
-PROTOCOL_VERSION = 2
+# 3: the greeting gives the bytes of every model input and output (ins=, outs=); an INFER or
+#    PROFILE payload is every input back to back, an OUT or PROF payload every output.
+PROTOCOL_VERSION = 3
 MAX_LINE = 1 << 20
 # Serial output kept for error messages, which quote the last line or two (cut to 160 characters):
 # a few KB hold them (a greeting is ~200 B) without keeping a long session's whole output.

@@ -202,9 +202,10 @@ class QemuRun:
 
 def check_greeting(name: str, hello: Hello, sha256: str, input_size: int,
                    backend: str | None = None, isa: str | None = None,
-                   calls: int | None = None) -> None:
-    """The firmware runs the model (sha256, input size) and kernels (backend, isa, calls) the host
-    expects; None skips that check."""
+                   calls: int | None = None, input_sizes: tuple[int, ...] | None = None,
+                   output_sizes: tuple[int, ...] | None = None) -> None:
+    """The firmware runs the model (sha256, input size; the bytes of each input and output) and
+    kernels (backend, isa, calls) the host expects; None skips that check."""
     if not hello.get("sha256"):
         raise EmulationError(f"{name}: the firmware's greeting has no sha256 field "
                              f"({hello.line!r}); rebuild it with this mcuforge")
@@ -214,6 +215,11 @@ def check_greeting(name: str, hello: Hello, sha256: str, input_size: int,
     if hello.int("in") != input_size:
         raise EmulationError(f"{name}: the firmware takes {hello.int('in')} input bytes, "
                              f"the model {input_size}")
+    for key, sizes in (("ins", input_sizes), ("outs", output_sizes)):
+        if sizes is not None and hello.get(key) != ",".join(map(str, sizes)):
+            raise EmulationError(f"{name}: the firmware's model has {key}={hello.get(key) or '?'} "
+                                 f"(bytes per tensor), the model folder {','.join(map(str, sizes))} "
+                                 f"(rebuild it)")
     for key, want in (("kernels", backend), ("isa", isa)):
         if want is not None and hello.get(key) != want:
             raise EmulationError(f"{name}: the firmware was built with {key}={hello.get(key) or '?'}, "
@@ -226,16 +232,20 @@ def check_greeting(name: str, hello: Hello, sha256: str, input_size: int,
 def run_vectors(machine: QemuMachine, sha256: str, input_size: int, output_shape: tuple[int, ...],
                 inputs: np.ndarray, on_step: Callable[[int], None] | None = None, *,
                 backend: str | None = None, isa: str | None = None,
-                profile: bool = False) -> QemuRun:
+                profile: bool = False, input_sizes: tuple[int, ...] | None = None,
+                output_sizes: tuple[int, ...] | None = None) -> QemuRun:
     """Starts the machine, checks the greeting names this model (and, when given, its kernel
-    ``backend`` and ``isa``), runs every vector, then exits. With ``profile`` every vector also
-    runs once through PROFILE (the kernel calls timed one by one; its output must equal INFER's)."""
+    ``backend`` and ``isa`` and the bytes of each input and output), runs every vector, then
+    exits. A vector (``inputs[k]``) is every model input's bytes back to back, and so is what
+    comes back (reshaped to ``output_shape``). With ``profile`` every vector also runs once through
+    PROFILE (the kernel calls timed one by one; its output must equal INFER's)."""
     if len(inputs) == 0:
         raise EmulationError(f"{machine.name}: no input vectors to run")
     t0 = time.monotonic()
     session = machine.start()
     hello = session.wait_hello()
-    check_greeting(machine.name, hello, sha256, input_size, backend, isa)
+    check_greeting(machine.name, hello, sha256, input_size, backend, isa,
+                   input_sizes=input_sizes, output_sizes=output_sizes)
     hz = hello.int("hz")
     # A firmware that knows no counter rate (hz=0 or absent) still runs: its instructions are unknown.
     counting = hz > 0

@@ -24,7 +24,7 @@ def add_reference_rows(summary: Summary, check: ReferenceCheck, vectors: Vectors
         summary.add(label, f"not run: {check.litert_problem or 'not asked for'}", "litert_exact", None)
     if vectors.labels is not None:
         n = len(vectors.labels)
-        predicted = np.argmax(check.generated.reshape(n, -1), axis=1)
+        predicted = np.argmax(check.generated_outputs[0].reshape(n, -1), axis=1)  # the first output
         accuracy = float(np.mean(predicted == vectors.labels))
         summary.add(accuracy_label, percent(accuracy), "accuracy", accuracy)
 

@@ -11,9 +11,9 @@ quantize (int8 accuracy), the compile command (the TFLite-Micro arena) and emula
 """
 
 from .isolated import ProgressHook, ReferenceRunError
-from .litert import litert_input_quantization, litert_outputs
+from .litert import litert_input_quantization, litert_outputs, litert_run
 from .shapes import vector_shape
-from .tflm import tflm_arena_bytes, tflm_outputs
+from .tflm import tflm_arena_bytes, tflm_outputs, tflm_run
 
 __all__ = ["ProgressHook", "ReferenceRunError", "litert_input_quantization", "litert_outputs",
-           "tflm_arena_bytes", "tflm_outputs", "vector_shape"]
+           "litert_run", "tflm_arena_bytes", "tflm_outputs", "tflm_run", "vector_shape"]

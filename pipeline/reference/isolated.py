@@ -9,7 +9,6 @@ import numpy as np
 from ..errors import McuforgeError
 
 ProgressHook = Callable[[int], None]
-Worker = Callable[[bytes, np.ndarray], np.ndarray]
 
 
 class ReferenceRunError(McuforgeError):
@@ -35,10 +34,12 @@ def _worker_pool():
     return _pool
 
 
-def run_isolated(worker: Worker, who: str, model: bytes, inputs: np.ndarray,
-                 on_step: ProgressHook | None, chunk: int = 256) -> np.ndarray:
+def run_isolated(worker: Callable, who: str, model: bytes, inputs: np.ndarray | tuple[np.ndarray, ...],
+                 on_step: ProgressHook | None, chunk: int = 256):
     """Runs ``worker`` (a module-level function, so the child can import it) over chunks of
-    ``inputs`` in a child process and concatenates its results.
+    ``inputs`` in a child process and concatenates its results. ``inputs`` is one array [N, ...]
+    or a tuple of them (one per model input, chunked together); a worker that returns a tuple
+    (one array per model output) gets a tuple of the concatenations back.
 
     Both interpreters are native code that can abort or crash on models they do not support (seen:
     TFLite-Micro on a depthwise conv without a bias input, and in SOFTMAX on rows whose exponent
@@ -48,13 +49,15 @@ def run_isolated(worker: Worker, who: str, model: bytes, inputs: np.ndarray,
     global _pool
     from concurrent.futures.process import BrokenProcessPool
 
+    count = len(inputs[0]) if isinstance(inputs, tuple) else len(inputs)
     parts = []
     try:
-        for start in range(0, len(inputs), chunk):
-            part = inputs[start:start + chunk]
+        for start in range(0, count, chunk):
+            part = (tuple(t[start:start + chunk] for t in inputs) if isinstance(inputs, tuple)
+                    else inputs[start:start + chunk])
             parts.append(_worker_pool().submit(worker, model, part).result())
             if on_step:
-                on_step(len(part))
+                on_step(min(chunk, count - start))
     except BrokenProcessPool as exc:
         _pool = None
         raise ReferenceRunError(f"{who} crashed while running the model (a native abort or fault in "
@@ -63,4 +66,6 @@ def run_isolated(worker: Worker, who: str, model: bytes, inputs: np.ndarray,
         raise
     except Exception as exc:  # the interpreters report failures as RuntimeError/ValueError
         raise ReferenceRunError(f"{who} failed on the model: {one_line(exc)}") from exc
+    if parts and isinstance(parts[0], tuple):
+        return tuple(np.concatenate([p[k] for p in parts]) for k in range(len(parts[0])))
     return np.concatenate(parts) if parts else np.zeros((0,), dtype=np.int8)

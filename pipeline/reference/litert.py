@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -33,25 +34,38 @@ def _interpreter(model: bytes, reference_kernels: bool):
     return interp
 
 
-def _run_chunk(model: bytes, inputs: np.ndarray, reference_kernels: bool) -> np.ndarray:
+def _run_chunk(model: bytes, inputs: tuple[np.ndarray, ...],
+               reference_kernels: bool) -> tuple[np.ndarray, ...]:
     interp = _interpreter(model, reference_kernels)
-    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]["index"]
-    outputs = []
-    for row in inputs:
-        interp.set_tensor(inp["index"], row.reshape(tuple(inp["shape"])))
+    ins = interp.get_input_details()
+    outs = [d["index"] for d in interp.get_output_details()]
+    if len(ins) != len(inputs):
+        raise ReferenceRunError(f"LiteRT: the model has {len(ins)} inputs, {len(inputs)} given")
+    results: list[list[np.ndarray]] = [[] for _ in outs]
+    for k in range(len(inputs[0])):
+        for tensor, detail in zip(inputs, ins):
+            interp.set_tensor(detail["index"], tensor[k].reshape(tuple(detail["shape"])))
         interp.invoke()
-        result = interp.get_tensor(out)
-        outputs.append(result.reshape(vector_shape(result.shape)).copy())
-    return np.stack(outputs)
+        for j, index in enumerate(outs):
+            result = interp.get_tensor(index)
+            results[j].append(result.reshape(vector_shape(result.shape)).copy())
+    return tuple(np.stack(r) for r in results)
+
+
+def litert_run(model: bytes, inputs: Sequence[np.ndarray], on_step: ProgressHook | None = None, *,
+               reference_kernels: bool = True) -> tuple[np.ndarray, ...]:
+    """LiteRT's outputs, one array per model output (subgraph order), for one array per model
+    input, one inference per row (batch 1). ``reference_kernels`` selects the reference op
+    resolver (the second opinion); False gives LiteRT's default, fast kernels, which serve for
+    accuracy figures only."""
+    worker = functools.partial(_run_chunk, reference_kernels=reference_kernels)
+    return run_isolated(worker, "LiteRT", model, tuple(inputs), on_step)
 
 
 def litert_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None, *,
                    reference_kernels: bool = True) -> np.ndarray:
-    """LiteRT's outputs, one inference per row of ``inputs`` (batch 1). ``reference_kernels``
-    selects the reference op resolver (the second opinion); False gives LiteRT's default, fast
-    kernels, which serve for accuracy figures only."""
-    worker = functools.partial(_run_chunk, reference_kernels=reference_kernels)
-    return run_isolated(worker, "LiteRT", model, inputs, on_step)
+    """``litert_run`` for a model with one input: its first output's array."""
+    return litert_run(model, (inputs,), on_step, reference_kernels=reference_kernels)[0]
 
 
 def _input_quantization(model: bytes, _unused: np.ndarray) -> np.ndarray:

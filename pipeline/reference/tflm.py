@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,22 +30,34 @@ def _interpreter(model: bytes):
         raise ReferenceRunError(f"TFLite-Micro rejected the model: {one_line(exc)}") from exc
 
 
-def _run_chunk(model: bytes, inputs: np.ndarray) -> np.ndarray:
-    """Runs each row of ``inputs`` (shape [N, *input_shape[1:]]) through TFLite-Micro."""
+def _run_chunk(model: bytes, inputs: tuple[np.ndarray, ...], outputs: int) -> tuple[np.ndarray, ...]:
+    """Runs each vector (row k of every ``inputs[i]``, shape [N, *input_shape_i[1:]]) through
+    TFLite-Micro; returns ``outputs`` arrays [N, *output_shape_j[1:]] (subgraph order)."""
     interp = _interpreter(model)
-    in_shape = tuple(interp.get_input_details(0)["shape"])
-    outputs = []
-    for row in inputs:
-        interp.set_input(row.reshape(in_shape), 0)
+    in_shapes = [tuple(interp.get_input_details(i)["shape"]) for i in range(len(inputs))]
+    results: list[list[np.ndarray]] = [[] for _ in range(outputs)]
+    for k in range(len(inputs[0])):
+        for i, (tensor, shape) in enumerate(zip(inputs, in_shapes)):
+            interp.set_input(tensor[k].reshape(shape), i)
         interp.invoke()
-        out = np.array(interp.get_output(0))
-        outputs.append(out.reshape(vector_shape(out.shape)))
-    return np.stack(outputs)
+        for j in range(outputs):
+            out = np.array(interp.get_output(j))
+            results[j].append(out.reshape(vector_shape(out.shape)))
+    return tuple(np.stack(r) for r in results)
+
+
+def tflm_run(model: bytes, inputs: Sequence[np.ndarray], outputs: int,
+             on_step: ProgressHook | None = None) -> tuple[np.ndarray, ...]:
+    """TFLite-Micro's ``outputs`` output arrays [N, *output_shape[1:]] for one input array
+    [N, *input_shape[1:]] per model input (batch 1), both in the subgraph's order."""
+    worker = functools.partial(_run_chunk, outputs=outputs)
+    return run_isolated(worker, "TFLite-Micro", model, tuple(inputs), on_step)
 
 
 def tflm_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None) -> np.ndarray:
-    """TFLite-Micro's outputs [N, *output_shape[1:]] for inputs [N, *input_shape[1:]] (batch 1)."""
-    return run_isolated(_run_chunk, "TFLite-Micro", model, inputs, on_step)
+    """TFLite-Micro's outputs [N, *output_shape[1:]] for inputs [N, *input_shape[1:]] (batch 1)
+    of a model with one input and one output."""
+    return tflm_run(model, (inputs,), 1, on_step)[0]
 
 
 def _arena_report(model: bytes, _unused: np.ndarray) -> np.ndarray:
