@@ -7,15 +7,19 @@ op's own checks and its quantization arithmetic live in ``ops`` and ``quant``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from ..errors import ModelFileError, UnsupportedModelError
-from ..tflite.graph import DType, Graph, Tensor
+from ..errors import McuforgeError, ModelFileError, UnsupportedModelError
+from ..tflite.graph import DType, Graph, Operator, Tensor
 from .backends import PORTABLE, Target, apply_backend
 from .planner import Lifetime, check_plan, plan_arena
-from .program import KernelCall, Program, TensorIO, scratch_key
+from .program import ArenaSlot, KernelCall, Program, TensorIO, scratch_key
 
-__all__ = ["compile_graph", "compile_model", "c_identifier", "supported_ops"]
+__all__ = ["Lowered", "Step", "c_identifier", "check_model_io", "compile_graph", "compile_model",
+           "lower_each", "no_lowering", "plan_steps", "supported_ops"]
 
 _C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum extern
 float for goto if inline int long register restrict return short signed sizeof static struct switch
@@ -54,11 +58,56 @@ def _check_io(graph: Graph, tensor: Tensor, role: str) -> None:
             f"{graph.name}.tflite: {role} tensor '{tensor.name}' has no per-tensor quantization")
 
 
+def check_model_io(graph: Graph) -> None:
+    """The model-level checks (one int8 input and one int8 output, per-tensor quantized): an
+    UnsupportedModelError for the first that fails."""
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise UnsupportedModelError(
+            f"{graph.name}.tflite: {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
+            "mcuforge supports models with one input and one output")
+    _check_io(graph, graph.tensor(graph.inputs[0]), "input")
+    _check_io(graph, graph.tensor(graph.outputs[0]), "output")
+
+
 def _io(graph: Graph, index: int, name: str) -> TensorIO:
     t = graph.tensor(index)
     assert t.quant is not None
     return TensorIO(tensor=index, name=name, shape=t.shape, c_type=t.dtype.c_type,
                     scale=t.quant.scale[0], zero_point=t.quant.zero_point[0], size=t.nbytes)
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """One op of the folded graph and what lowering made of it: its portable call, or the
+    one-line error that lowering (or the missing lowering) gives, exactly as compile raises it."""
+
+    op: Operator
+    call: KernelCall | None
+    error: McuforgeError | None
+
+
+def no_lowering(graph: Graph, op: Operator) -> UnsupportedModelError:
+    return UnsupportedModelError(f"{graph.name}.tflite: op {op.index} ({op.opcode}): unsupported "
+                                 f"op: mcuforge has no {op.opcode} lowering")
+
+
+def lower_each(graph: Graph) -> list[Lowered]:
+    """Lowers every op of a folded graph on its own (portable kernels): a failing op does not
+    stop the others, so a caller can list every problem. Errors other than a user's
+    (McuforgeError) are bugs and propagate."""
+    from .ops import LOWERINGS
+
+    result = []
+    for op in graph.operators:
+        lowering = LOWERINGS.get(op.opcode)
+        if lowering is None:
+            result.append(Lowered(op, None, no_lowering(graph, op)))
+            continue
+        try:
+            result.append(Lowered(op, lowering(graph, op), None))
+        except (UnsupportedModelError, ModelFileError) as err:
+            result.append(Lowered(op, None, err))
+    return result
 
 
 def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE,
@@ -71,22 +120,19 @@ def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE
     graph = fold_static(graph)
     target = target or Target()
 
-    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
-        raise UnsupportedModelError(
-            f"{graph.name}.tflite: {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
-            "mcuforge supports models with one input and one output")
-    _check_io(graph, graph.tensor(graph.inputs[0]), "input")
-    _check_io(graph, graph.tensor(graph.outputs[0]), "output")
+    check_model_io(graph)
     unsupported = [f"{op.opcode} (op {op.index})" for op in graph.operators if op.opcode not in LOWERINGS]
     if unsupported:
         raise UnsupportedModelError(
             f"{graph.name}.tflite: unsupported op{'s' if len(unsupported) > 1 else ''} "
             f"{', '.join(unsupported)}; supported: {', '.join(sorted(LOWERINGS))}")
 
-    calls: list[KernelCall] = [LOWERINGS[op.opcode](graph, op) for op in graph.operators]
-    calls = apply_backend(calls, backend, target)
-    slots, arena_size = plan_arena(_lifetimes(graph, calls))
-    check_plan(slots, arena_size)
+    lowered = lower_each(graph)
+    for each in lowered:
+        if each.error is not None:
+            raise each.error
+    calls = apply_backend([each.call for each in lowered if each.call is not None], backend, target)
+    slots, arena_size = plan_steps(graph, calls)
     return Program(
         name=c_identifier(name or graph.name),
         source_name=f"{graph.name}.tflite",
@@ -108,7 +154,30 @@ def compile_model(path: str | Path, name: str | None = None, backend: str = PORT
     return compile_graph(read_model(path), name, backend, target)
 
 
-def _lifetimes(graph: Graph, calls: list[KernelCall]) -> list[Lifetime]:
+class Step(Protocol):
+    """What the planner needs of a call: a KernelCall, or (for `mcuforge check` on a model
+    with ops that do not lower) an op's tensors standing in for its call."""
+
+    @property
+    def op_index(self) -> int: ...
+    @property
+    def opcode(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[int, ...]: ...
+    @property
+    def outputs(self) -> tuple[int, ...]: ...
+    @property
+    def scratch_bytes(self) -> int: ...
+
+
+def plan_steps(graph: Graph, steps: Sequence[Step]) -> tuple[tuple[ArenaSlot, ...], int]:
+    """The arena plan (slots, size in bytes) of ``steps`` run in order, checked."""
+    slots, arena_size = plan_arena(_lifetimes(graph, steps))
+    check_plan(slots, arena_size)
+    return slots, arena_size
+
+
+def _lifetimes(graph: Graph, calls: Sequence[Step]) -> list[Lifetime]:
     """first_use: the call writing the tensor (-1 for the model input); last_use: the last call
     reading it (len(calls) for the model output, which must survive until it is copied out)."""
     first: dict[int, int] = {i: -1 for i in graph.inputs}
