@@ -80,6 +80,12 @@ def cmd_compile(args, summary: Summary) -> None:
     do_compile(args.model, out, args.name, summary, kernels=_kernels(args), board_name=args.board)
 
 
+def cmd_check(args, summary: Summary) -> None:
+    from .check.command import do_check
+
+    do_check(args.model, args.board, args.json, summary)
+
+
 def cmd_emulate(args, summary: Summary) -> None:
     from .emulate.command import do_emulate
 
@@ -160,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", help="generate for this board's core: its default kernels, and "
                    "CMSIS-NN scratch sized for it")
     p.set_defaults(func=cmd_compile, title="mcuforge compile")
+
+    p = sub.add_parser("check", parents=[common],
+                       help="will an int8 .tflite compile, and which boards does it fit (no code generated)")
+    p.add_argument("model", help="int8 .tflite file")
+    p.add_argument("--board", help="only this board in the fits table (and its kernels' arena timeline)")
+    p.set_defaults(func=cmd_check, title="mcuforge check")
 
     p = sub.add_parser("emulate", parents=[common, kernels], help="run generated C and compare with the references")
     p.add_argument("c_dir", help="folder written by `mcuforge compile`")

@@ -24,6 +24,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("compile",),
     ("codegen",),
     ("builder",),
+    ("check",),          # `mcuforge check`: compile's analysis and builder's sizes, no code written
     ("emulate",),
     ("flash", "device"),
     ("bench",),          # builds and emulates models for every board and backend

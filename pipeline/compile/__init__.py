@@ -7,15 +7,19 @@ op's own checks and its quantization arithmetic live in ``ops`` and ``quant``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from ..errors import ModelFileError, UnsupportedModelError
-from ..tflite.graph import DType, Graph, Tensor
+from ..errors import McuforgeError, ModelFileError, UnsupportedModelError
+from ..tflite.graph import DType, Graph, Operator, Tensor
 from .backends import PORTABLE, Target, apply_backend
 from .planner import Lifetime, check_plan, plan_arena
-from .program import KernelCall, Program, TensorIO, scratch_key
+from .program import ArenaSlot, KernelCall, Program, TensorIO, scratch_key
 
-__all__ = ["compile_graph", "compile_model", "c_identifier", "supported_ops"]
+__all__ = ["Lowered", "Step", "c_identifier", "check_model_io", "compile_graph", "compile_model",
+           "lower_each", "no_lowering", "plan_steps", "supported_ops"]
 
 _C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum extern
 float for goto if inline int long register restrict return short signed sizeof static struct switch
@@ -61,7 +65,7 @@ def _io(graph: Graph, index: int) -> TensorIO:
                     scale=t.quant.scale[0], zero_point=t.quant.zero_point[0], size=t.nbytes)
 
 
-def _check_model_io(graph: Graph) -> None:
+def check_model_io(graph: Graph) -> None:
     """Every input and output is an int8 per-tensor activation; no input is listed twice (its bytes
     would come from two places). An output may repeat or be an input: it is read, never written."""
     if not graph.inputs or not graph.outputs:
@@ -81,6 +85,40 @@ def _check_model_io(graph: Graph) -> None:
             _check_io(graph, t, role if len(indices) == 1 else f"{role} {k}")
 
 
+@dataclass(frozen=True)
+class Lowered:
+    """One op of the folded graph and what lowering made of it: its portable call, or the
+    one-line error that lowering (or the missing lowering) gives, exactly as compile raises it."""
+
+    op: Operator
+    call: KernelCall | None
+    error: McuforgeError | None
+
+
+def no_lowering(graph: Graph, op: Operator) -> UnsupportedModelError:
+    return UnsupportedModelError(f"{graph.name}.tflite: op {op.index} ({op.opcode}): unsupported "
+                                 f"op: mcuforge has no {op.opcode} lowering")
+
+
+def lower_each(graph: Graph) -> list[Lowered]:
+    """Lowers every op of a folded graph on its own (portable kernels): a failing op does not
+    stop the others, so a caller can list every problem. Errors other than a user's
+    (McuforgeError) are bugs and propagate."""
+    from .ops import LOWERINGS
+
+    result = []
+    for op in graph.operators:
+        lowering = LOWERINGS.get(op.opcode)
+        if lowering is None:
+            result.append(Lowered(op, None, no_lowering(graph, op)))
+            continue
+        try:
+            result.append(Lowered(op, lowering(graph, op), None))
+        except (UnsupportedModelError, ModelFileError) as err:
+            result.append(Lowered(op, None, err))
+    return result
+
+
 def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE,
                   target: Target | None = None) -> Program:
     """Lowers every op (portable kernels), moves the calls that ``backend`` covers onto it for
@@ -91,17 +129,19 @@ def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE
     graph = fold_static(graph)
     target = target or Target()
 
-    _check_model_io(graph)
+    check_model_io(graph)
     unsupported = [f"{op.opcode} (op {op.index})" for op in graph.operators if op.opcode not in LOWERINGS]
     if unsupported:
         raise UnsupportedModelError(
             f"{graph.name}.tflite: unsupported op{'s' if len(unsupported) > 1 else ''} "
             f"{', '.join(unsupported)}; supported: {', '.join(sorted(LOWERINGS))}")
 
-    calls: list[KernelCall] = [LOWERINGS[op.opcode](graph, op) for op in graph.operators]
-    calls = apply_backend(calls, backend, target)
-    slots, arena_size = plan_arena(_lifetimes(graph, calls))
-    check_plan(slots, arena_size)
+    lowered = lower_each(graph)
+    for each in lowered:
+        if each.error is not None:
+            raise each.error
+    calls = apply_backend([each.call for each in lowered if each.call is not None], backend, target)
+    slots, arena_size = plan_steps(graph, calls)
     return Program(
         name=c_identifier(name or graph.name),
         source_name=f"{graph.name}.tflite",
@@ -123,7 +163,30 @@ def compile_model(path: str | Path, name: str | None = None, backend: str = PORT
     return compile_graph(read_model(path), name, backend, target)
 
 
-def _lifetimes(graph: Graph, calls: list[KernelCall]) -> list[Lifetime]:
+class Step(Protocol):
+    """What the planner needs of a call: a KernelCall, or (for `mcuforge check` on a model
+    with ops that do not lower) an op's tensors standing in for its call."""
+
+    @property
+    def op_index(self) -> int: ...
+    @property
+    def opcode(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[int, ...]: ...
+    @property
+    def outputs(self) -> tuple[int, ...]: ...
+    @property
+    def scratch_bytes(self) -> int: ...
+
+
+def plan_steps(graph: Graph, steps: Sequence[Step]) -> tuple[tuple[ArenaSlot, ...], int]:
+    """The arena plan (slots, size in bytes) of ``steps`` run in order, checked."""
+    slots, arena_size = plan_arena(_lifetimes(graph, steps))
+    check_plan(slots, arena_size)
+    return slots, arena_size
+
+
+def _lifetimes(graph: Graph, calls: Sequence[Step]) -> list[Lifetime]:
     """first_use: the call writing the tensor (-1 for every model input, all written before the
     first call); last_use: the last call reading it (len(calls) for every model output, all of
     which must survive until they are copied out). So no two inputs, and no two outputs, share

@@ -198,6 +198,7 @@ class Operator:
     inputs: tuple[int, ...]     # tensor indices; -1 marks an omitted optional input
     outputs: tuple[int, ...]
     options: OpOptions = None
+    version: int = 1            # the operator code's version (which kernel variant TFLite means)
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ _T_SHAPE, _T_TYPE, _T_BUFFER, _T_NAME, _T_QUANT, _T_SPARSITY = 0, 1, 2, 3, 4, 6
 # QuantizationParameters (details is a union: type id 4, value id 5)
 _Q_SCALE, _Q_ZERO_POINT, _Q_DETAILS_TYPE, _Q_DIMENSION = 2, 3, 4, 6
 # OperatorCode
-_OC_DEPRECATED_CODE, _OC_CUSTOM_CODE, _OC_BUILTIN_CODE = 0, 1, 3
+_OC_DEPRECATED_CODE, _OC_CUSTOM_CODE, _OC_VERSION, _OC_BUILTIN_CODE = 0, 1, 2, 3
 # Operator (builtin_options is a union: type id 3, value id 4)
 _OP_OPCODE_INDEX, _OP_INPUTS, _OP_OUTPUTS, _OP_OPTIONS_TYPE = 0, 1, 2, 3
 # Buffer
@@ -231,8 +231,9 @@ class _Reader:
                 "subgraphs; mcuforge compiles single-subgraph models)")
 
         self.buffers = model.tables(_M_BUFFERS, "buffers", "buffer {}") or []
-        opnames = [self._opcode(i, t) for i, t in
-                   enumerate(model.tables(_M_OPCODES, "operator_codes", "operator code {}") or [])]
+        codes = model.tables(_M_OPCODES, "operator_codes", "operator code {}") or []
+        opnames = [self._opcode(i, t) for i, t in enumerate(codes)]
+        self.versions = [t.scalar(_OC_VERSION, "i", 1, "version") for t in codes]
         description = model.string(_M_DESCRIPTION, "description") or ""
         metadata = self._metadata(model)
 
@@ -427,7 +428,8 @@ class _Reader:
                     raise self.error(f"{where} has no {table_name}")
                 table = NoOptions()
             options = parse(table, where, self.file)
-        return Operator(index=i, opcode=opname, inputs=inputs, outputs=outputs, options=options)
+        return Operator(index=i, opcode=opname, inputs=inputs, outputs=outputs, options=options,
+                        version=self.versions[index])
 
     def _metadata(self, model: Table) -> dict[str, str]:
         """Model metadata entries whose buffer holds text (NUL padding stripped); binary entries

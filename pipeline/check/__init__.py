@@ -1,0 +1,1 @@
+"""`mcuforge check MODEL.tflite`: will this model work, and on which boards (no code generated)."""
