@@ -31,8 +31,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("report",),
 )
 # Shared utilities: any stage may import them, and they import no stage.
-SHARED = {"__init__", "backend_names", "errors", "fsutil", "cformat", "cbuild", "cmsis", "resources", "templating",
-          "ui", "boards", "boards_command", "recipe", "rundir", "capture"}
+SHARED = {"__init__", "backend_names", "stack_limits", "errors", "fsutil", "cformat", "cbuild", "cmsis",
+          "resources", "templating", "ui", "boards", "boards_command", "recipe", "rundir", "capture"}
 # The command line on top: it calls every stage's command, nothing below imports it.
 TOP = {"cli", "__main__", "chain"}
 

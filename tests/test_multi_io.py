@@ -321,3 +321,18 @@ def test_two_by_two_on_mps2_an386_with_profile(models, capsys):
     r = json.loads(captured.out.strip().splitlines()[-1])
     assert r["vectors"] == 3 and r["bit_exact"] == 3
     assert len(r["layers"]) == 4 and all(la["instructions"] > 0 for la in r["layers"])
+
+
+@pytest.mark.qemu
+@pytest.mark.cross
+def test_bench_runs_a_two_input_model(models, tmp_path, capsys):
+    """`mcuforge bench` packs every input into each vector and checks every output."""
+    require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-system-arm")
+    tflite = models["two_by_two"] / "model.tflite"
+    code = main(["bench", str(tflite), "--boards", "mps2_an386", "--kernels", "portable",
+                 "--vectors", "2", "--out", str(tmp_path / "bench"), "--json", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    r = json.loads(captured.out.strip().splitlines()[-1])
+    assert r["bit_exact"] == r["vectors"] == 2 and not r["failures"]

@@ -166,7 +166,7 @@ def do_bench(models: Sequence[str], boards: str | None, kernels: str | None, vec
             label = _model_label(path)
             folder = root / label
             base = compile_for(path, PORTABLE, "none", None, folder / cell_name(PORTABLE, "none") / "c")
-            inputs = random_vectors(vectors, base.inputs, seed).inputs[0]
+            inputs = random_vectors(vectors, base.inputs, seed).inputs
             references = references_for(base, inputs)
             compiled: dict[tuple[str, str], ModelInfo] = {(PORTABLE, "none"): base}
             for backend in backends:

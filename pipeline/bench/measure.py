@@ -21,7 +21,7 @@ from ..compile import compile_model
 from ..compile.backends import PORTABLE, KernelRequest, Target, board_isa
 from ..emulate import ReferenceOutputs, check_against_references, reference_outputs
 from ..emulate.qemu import QemuMachine, run_vectors
-from ..emulate.vectors import vector_shape
+from ..emulate.vectors import Tensors, pack, unpack
 
 
 @dataclass(frozen=True)
@@ -79,25 +79,28 @@ def compile_for(tflite: Path, backend: str, isa: str, trees: CmsisTrees | None, 
     return ModelInfo.load(out)
 
 
-def references_for(model: ModelInfo, inputs: np.ndarray) -> ReferenceOutputs:
-    """TFLite-Micro's outputs (the ground truth; LiteRT is not asked: the bench checks bit-exactness
-    only)."""
-    shape = (len(inputs), *vector_shape(model.output.shape))
-    return reference_outputs(model, inputs, shape, with_litert=False)
+def references_for(model: ModelInfo, inputs: Tensors) -> ReferenceOutputs:
+    """TFLite-Micro's outputs on ``inputs`` (one array per model input; the ground truth; LiteRT
+    is not asked: the bench checks bit-exactness only)."""
+    return reference_outputs(model, inputs, with_litert=False)
 
 
-def measure(model: ModelInfo, board: Board, request: KernelRequest, inputs: np.ndarray,
+def measure(model: ModelInfo, board: Board, request: KernelRequest, inputs: Tensors,
             references: ReferenceOutputs, out_dir: Path, timeout: float = 60.0,
             stack_bytes: int | None = None) -> BenchResult:
-    """Builds ``model`` for ``board`` with ``request``'s backend, runs ``inputs`` and checks them."""
+    """Builds ``model`` for ``board`` with ``request``'s backend, runs ``inputs`` (one array per
+    model input) and checks every output."""
     t0 = time.monotonic()
     fw = build_firmware(model, board, out_dir, stack_bytes=stack_bytes, platformio=False, kernels=request)
     built = fw.model
     with QemuMachine(board, fw.elf, timeout=timeout) as machine:
-        run = run_vectors(machine, model.sha256, model.input.size, vector_shape(model.output.shape),
-                          inputs, backend=getattr(built, "backend", PORTABLE),
-                          isa=getattr(built, "isa", "none"))
-    check = check_against_references(model, inputs, run.outputs, references=references)
+        sizes_in, sizes_out = tuple(t.size for t in model.inputs), tuple(t.size for t in model.outputs)
+        run = run_vectors(machine, model.sha256, sum(sizes_in), (sum(sizes_out),),
+                          pack(inputs, model.inputs), backend=getattr(built, "backend", PORTABLE),
+                          isa=getattr(built, "isa", "none"), input_sizes=sizes_in,
+                          output_sizes=sizes_out)
+    check = check_against_references(model, inputs, unpack(run.outputs, model.outputs),
+                                     references=references)
     counts = run.instructions if run.instructions is not None else np.array([-1])
     asked = str(request.kernels or getattr(built, "backend", PORTABLE))
     layers = built.layers
