@@ -35,6 +35,7 @@ from mcuforge.tflite.graph import (
     SoftmaxOptions,
 )
 from mcuforge.tflite.reader import read_model_bytes
+from model_zoo import random_cnn
 
 SHAPE_OPS = {"SHAPE", "STRIDED_SLICE", "PACK"}
 
@@ -507,48 +508,6 @@ def _keras_models():
             "residual_flatten": residual_flatten()}
 
 
-def _random_cnn(seed: int):
-    """A small random CNN, mostly with a dynamic batch: convolutions, depthwise, pooling,
-    residual adds, padding, then a head that flattens one way or another, dense, softmax."""
-    import keras
-    from keras import layers
-
-    rng = np.random.default_rng(seed)
-    size, channels = int(rng.choice([8, 10, 12])), int(rng.choice([1, 2, 3]))
-    inp = keras.Input((size, size, channels), batch_size=None if rng.random() < 0.8 else 1)
-    x = inp
-    for _ in range(int(rng.integers(1, 4))):
-        kind = rng.choice(["conv", "dw", "pool", "res", "pad"])
-        if kind == "conv":
-            x = layers.Conv2D(int(rng.choice([2, 4, 6])), int(rng.choice([1, 3])),
-                              strides=int(rng.choice([1, 2])),
-                              padding=str(rng.choice(["same", "valid"])),
-                              activation=rng.choice([None, "relu", "relu6"]))(x)
-        elif kind == "dw":
-            x = layers.DepthwiseConv2D(3, padding="same", activation="relu")(x)
-        elif kind == "pool" and x.shape[1] >= 2:
-            x = (layers.MaxPooling2D if rng.random() < 0.5 else layers.AveragePooling2D)(2)(x)
-        elif kind == "res":
-            x = layers.Add()([x, layers.Conv2D(x.shape[-1], 3, padding="same")(x)])
-        elif kind == "pad":
-            x = layers.ZeroPadding2D(1)(x)
-    head = rng.choice(["flatten", "gap", "gap_flatten", "reshape", "reshape_seq"])
-    if head == "flatten":
-        x = layers.Flatten()(x)
-    elif head == "gap":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif head == "gap_flatten":
-        x = layers.Flatten()(layers.GlobalAveragePooling2D(keepdims=True)(x))
-    elif head == "reshape":
-        x = layers.Reshape((-1,))(x)
-    else:
-        x = layers.Flatten()(layers.Reshape((x.shape[1] * x.shape[2], x.shape[3]))(x))
-    x = layers.Dense(int(rng.choice([3, 5])))(x)
-    if rng.random() < 0.5:
-        x = layers.Softmax()(x)
-    return keras.Model(inp, x)
-
-
 RANDOM_CNNS = 12
 
 
@@ -561,7 +520,7 @@ def keras_int8(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("keras_fold")
     tf.random.set_seed(0)
     models = _keras_models()
-    models.update({f"random_cnn_{s:02d}": _random_cnn(s) for s in range(RANDOM_CNNS)})
+    models.update({f"random_cnn_{s:02d}": random_cnn(s) for s in range(RANDOM_CNNS)})
     paths = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -33,10 +33,16 @@ def export_model(recipe: Recipe, model, input_shape: tuple[int, ...], num_classe
     return export
 
 
-def convert_int8(tf, model, representative: np.ndarray) -> bytes:
+def convert_int8(tf, model, representative: np.ndarray | dict[str, np.ndarray]) -> bytes:
+    """``representative``: samples [N, ...] of the one input, or of each input by its name (the
+    converter orders a model's inputs its own way, not as the list the model was built with)."""
     def dataset():
-        for row in representative:
-            yield [row[None, ...]]
+        if isinstance(representative, dict):
+            for k in range(len(next(iter(representative.values())))):
+                yield {name: rows[k][None, ...] for name, rows in representative.items()}
+        else:
+            for row in representative:
+                yield [row[None, ...]]
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
