@@ -21,11 +21,11 @@ from .ui import Summary, nbytes, percent
 
 def do_run(recipe_path: str, out: str | None, data: str | None, board_name: str | None,
            board_vectors: int | None, timeout: float, progress: bool, summary: Summary,
-           kernels: KernelRequest = DEFAULT_REQUEST) -> None:
+           kernels: KernelRequest = DEFAULT_REQUEST, force: bool = False) -> None:
     t0 = time.monotonic()
     board = emulated_board(board_name) if board_name else None  # before training, not after
     stage = Summary("stage")
-    recipe, run = do_train(recipe_path, out, data, progress, stage)
+    recipe, run = do_train(recipe_path, out, data, progress, stage, force=force)
     _, qm = do_quantize(str(run.root), progress, stage)
     compiled = do_compile(str(run.tflite), str(run.c_dir), recipe.name, stage, kernels=kernels,
                           board_name=board.id if board is not None else None)

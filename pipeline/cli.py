@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -58,13 +60,13 @@ def cmd_run(args, summary: Summary) -> None:
     from .chain import do_run
 
     do_run(args.recipe, args.out, args.data, args.board, args.board_vectors, args.timeout,
-           _progress(args), summary, kernels=_kernels(args))
+           _progress(args), summary, kernels=_kernels(args), force=args.force)
 
 
 def cmd_train(args, summary: Summary) -> None:
     from .train.command import do_train
 
-    do_train(args.recipe, args.out, args.data, _progress(args), summary)
+    do_train(args.recipe, args.out, args.data, _progress(args), summary, force=args.force)
 
 
 def cmd_quantize(args, summary: Summary) -> None:
@@ -77,7 +79,8 @@ def cmd_compile(args, summary: Summary) -> None:
     from .codegen.command import do_compile
 
     out = args.out or str(Path(args.model).with_suffix("")) + "_c"
-    do_compile(args.model, out, args.name, summary, kernels=_kernels(args), board_name=args.board)
+    do_compile(args.model, out, args.name, summary, kernels=_kernels(args), board_name=args.board,
+               force=args.force)
 
 
 def cmd_check(args, summary: Summary) -> None:
@@ -98,7 +101,8 @@ def cmd_bench(args, summary: Summary) -> None:
     from .bench.command import do_bench
 
     do_bench(args.models, args.boards, args.kernels, args.vectors, args.seed, args.timeout, args.out,
-             args.cmsis_nn, args.cmsis_core, _progress(args), summary, as_json=args.json)
+             args.cmsis_nn, args.cmsis_core, _progress(args), summary, as_json=args.json,
+             force=args.force)
 
 
 def cmd_boards(args, summary: Summary) -> None:
@@ -110,7 +114,8 @@ def cmd_boards(args, summary: Summary) -> None:
 def cmd_build(args, summary: Summary) -> None:
     from .builder.command import do_build
 
-    do_build(args.c_dir, args.board, args.out, args.stack, summary, kernels=_kernels(args))
+    do_build(args.c_dir, args.board, args.out, args.stack, summary, kernels=_kernels(args),
+             force=args.force)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print the summary as one JSON object last")
     common.add_argument("--quiet", action="store_true", help="no progress bars")
+    force = _Parser(add_help=False)
+    force.add_argument("--force", action="store_true",
+                       help="replace an existing --out folder that mcuforge did not make")
     kernels = _Parser(add_help=False)
     kernels.add_argument("--kernels", choices=BACKEND_CHOICES,
                          help="kernel backend (default: the folder's, else the board's: optimized "
@@ -136,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"CMSIS Core Include folder for --kernels cmsis-nn (default ${CORE_ENV})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", parents=[common, kernels], help="data -> train -> int8 -> C -> host emulation")
+    p = sub.add_parser("run", parents=[common, force, kernels], help="data -> train -> int8 -> C -> host emulation")
     p.add_argument("recipe", help="recipe YAML, e.g. models/kws_dscnn.yaml")
     p.add_argument("--out", help="run folder (default build/<recipe name>)")
     p.add_argument("--data", help="dataset folder instead of the recipe's: Speech Commands layout "
@@ -148,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to wait for each board reply")
     p.set_defaults(func=cmd_run, title="mcuforge run")
 
-    p = sub.add_parser("train", parents=[common], help="train the float model of a recipe")
+    p = sub.add_parser("train", parents=[common, force], help="train the float model of a recipe")
     p.add_argument("recipe")
     p.add_argument("--out", help="run folder (default build/<recipe name>)")
     p.add_argument("--data", help="dataset folder instead of the recipe's: Speech Commands layout "
@@ -159,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir")
     p.set_defaults(func=cmd_quantize, title="mcuforge quantize")
 
-    p = sub.add_parser("compile", parents=[common, kernels], help="generate C from an int8 .tflite")
+    p = sub.add_parser("compile", parents=[common, force, kernels], help="generate C from an int8 .tflite")
     p.add_argument("model", help="int8 .tflite file")
     p.add_argument("--out", help="output folder (default <model>_c next to the model)")
     p.add_argument("--name", help="C prefix of the generated API (default: the model file's stem)")
@@ -195,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the generated code's outputs, one array per output keyed by its tensor name")
     p.set_defaults(func=cmd_emulate, title="mcuforge emulate")
 
-    p = sub.add_parser("bench", parents=[common],
+    p = sub.add_parser("bench", parents=[common, force],
                        help="models x emulated boards x kernel backends: instructions and memory, one table")
     p.add_argument("models", nargs="*", metavar="MODEL",
                    help="int8 .tflite files (default: every run folder's model under build/, and "
@@ -217,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")
     p.set_defaults(func=cmd_boards, title="mcuforge boards")
 
-    p = sub.add_parser("build", parents=[common, kernels],
+    p = sub.add_parser("build", parents=[common, force, kernels],
                        help="cross-compile generated C into firmware for a board, with a size check")
     p.add_argument("c_dir", help="folder written by `mcuforge compile`")
     p.add_argument("--board", required=True, help="board id from `mcuforge boards`, e.g. nucleo_f746zg")
@@ -228,8 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt     # as SIGINT: outputs being written are removed on the way out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     summary = Summary(args.title)
     try:

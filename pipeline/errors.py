@@ -37,6 +37,11 @@ class ToolMissingError(McuforgeError):
     """An external program (compiler, emulator) is not installed; the message says what to install."""
 
 
+class OutputPathError(McuforgeError):
+    """An output path mcuforge must not or cannot write: a file where a folder goes, a folder it did
+    not make (without --force), one that holds an input, or a parent it may not write into."""
+
+
 class BuildError(McuforgeError):
     """Compiling generated C failed; the message carries the compiler's first error line."""
 

@@ -1,7 +1,11 @@
-"""Write outputs so that a failure never leaves half-written files behind.
+"""Write outputs so that a failure never leaves half-written files behind, and never replace what
+a user made.
 
 Files are written to a temporary name in the same folder and renamed into place (atomic on POSIX);
-folders are built under a temporary sibling name and swapped in at the end.
+folders are built under a temporary sibling name and swapped in at the end. Every folder made that
+way holds a marker file (MARKER); an existing folder without one is the user's, and
+``check_output_dir`` refuses to replace it unless forced. The same check runs before any long
+work starts (the commands call it first), so a bad ``--out`` fails in a second, not after a build.
 """
 
 from __future__ import annotations
@@ -17,7 +21,61 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .errors import OutputPathError
+
 _tmp_counter = itertools.count()
+# In every folder atomic_dir makes: says mcuforge made it, so a later run may replace it.
+MARKER = ".mcuforge"
+# What folders written before the marker existed hold: a generated C folder, a firmware folder.
+LEGACY_MARKERS = ("model_info.json", "size.json", "train_metrics.json")
+
+
+def made_by_mcuforge(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in (MARKER, *LEGACY_MARKERS))
+
+
+def check_output_dir(path: Path | str, force: bool = False,
+                     inputs: tuple[Path | str, ...] = ()) -> None:
+    """OutputPathError unless ``path`` can become an output folder: it is not a file, holds none
+    of ``inputs`` (replacing it would delete them), is absent, empty or made by mcuforge (else
+    ``force``), and its first existing ancestor is a folder this process may write into."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputPathError(f"{path}: is a file, not a folder; give an output folder")
+    resolved = path.resolve()
+    for item in inputs:
+        source = Path(item).resolve()
+        if source == resolved or resolved in source.parents:
+            raise OutputPathError(f"{path}: holds the input {item}, which writing the output "
+                                  "would delete; choose another output folder")
+    if path.is_dir() and any(path.iterdir()) and not made_by_mcuforge(path) and not force:
+        raise OutputPathError(f"{path}: exists and mcuforge did not make it; choose another "
+                              "output folder, or pass --force to replace it")
+    ancestor = path if path.is_dir() else path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputPathError(f"{path}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{path}: cannot write into {ancestor} (permission denied)")
+
+
+def mark_dir(path: Path | str) -> None:
+    """Marks a folder mcuforge made itself (a run folder, bench's output) as replaceable."""
+    marker = Path(path) / MARKER
+    if not marker.is_file():
+        marker.write_text("made by mcuforge: a later run may replace what it holds\n")
+
+
+def ensure_dir(path: Path | str) -> Path:
+    """``path`` created with its parents; an OSError (a file on the way, no permission) becomes
+    OutputPathError."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputPathError(f"{path}: cannot create the folder ({e.strerror or e})") from None
+    return path
 
 
 @contextlib.contextmanager
@@ -49,21 +107,24 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: Path, *, replace: bool = True) -> Iterator[Path]:
+def atomic_dir(path: Path, *, replace: bool = True, force: bool = False) -> Iterator[Path]:
     """Yields a fresh temporary folder beside ``path``; on success it becomes ``path``, on error
-    it is removed.
+    (or SIGINT/SIGTERM, which the command line turns into exceptions) it is removed.
 
-    ``replace=True``: an existing ``path`` is replaced whole. ``replace=False`` (a cache that
-    several processes may fill at once): an existing non-empty ``path`` is kept and the new copy
-    discarded, so the caller must check what ``path`` holds afterwards.
-    Temporaries left by killed processes on this host are removed first.
+    ``replace=True``: an existing ``path`` is replaced whole, if mcuforge made it or ``force``
+    (check_output_dir). ``replace=False`` (a cache that several processes may fill at once): an
+    existing non-empty ``path`` is kept and the new copy discarded, so the caller must check what
+    ``path`` holds afterwards. Temporaries left by killed processes on this host are removed first.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if replace:
+        check_output_dir(path, force)
+    ensure_dir(path.parent)
     remove_stale_temporaries(path)
     tmp = Path(tempfile.mkdtemp(prefix=_temporary_prefix(path), suffix=".tmp", dir=path.parent))
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; outputs read like any folder
+        mark_dir(tmp)
         yield tmp
         if replace:
             _swap_in(tmp, path)

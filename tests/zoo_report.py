@@ -85,10 +85,12 @@ def _failing_ops(error: str, graph_ops: set[str], unsupported: list[str]) -> lis
     return sorted(set(named)) or ["(model level)"]
 
 
-def random_inputs(path: Path, n: int, seed: int = 7) -> np.ndarray:
+def random_inputs(path: Path, n: int, seed: int = 7) -> tuple[np.ndarray, ...]:
+    """``n`` random int8 vectors for every input of the model, one array per input."""
     graph = read_model(str(path))
-    shape = vector_shape(graph.tensor(graph.inputs[0]).shape)
-    return np.random.default_rng(seed).integers(-128, 128, size=(n, *shape), dtype=np.int8)
+    rng = np.random.default_rng(seed)
+    return tuple(rng.integers(-128, 128, size=(n, *vector_shape(graph.tensor(t).shape)), dtype=np.int8)
+                 for t in graph.inputs)
 
 
 def compile_to(path: Path, out: Path | None) -> Result:
@@ -117,7 +119,7 @@ def compile_to(path: Path, out: Path | None) -> Result:
     return result
 
 
-def host_check(c_dir: Path, inputs: np.ndarray, work: Path) -> tuple[str, bool]:
+def host_check(c_dir: Path, inputs: tuple[np.ndarray, ...], work: Path) -> tuple[str, bool]:
     """The generated C built for the host and run on ``inputs``, against TFLite-Micro."""
     from mcuforge.emulate import check_on_host
 
@@ -130,7 +132,7 @@ def host_check(c_dir: Path, inputs: np.ndarray, work: Path) -> tuple[str, bool]:
     return text, cmp.ok
 
 
-def qemu_check(c_dir: Path, inputs: np.ndarray, work: Path, board_id: str = QEMU_BOARD,
+def qemu_check(c_dir: Path, inputs: tuple[np.ndarray, ...], work: Path, board_id: str = QEMU_BOARD,
                ) -> tuple[str, bool]:
     """The firmware for ``board_id`` (portable kernels, as the host run) under QEMU over the
     serial protocol, its outputs against TFLite-Micro's."""
@@ -140,14 +142,17 @@ def qemu_check(c_dir: Path, inputs: np.ndarray, work: Path, board_id: str = QEMU
     from mcuforge.compile.backends import KernelRequest
     from mcuforge.emulate import check_against_references
     from mcuforge.emulate.qemu import QemuMachine, run_vectors
+    from mcuforge.emulate.vectors import pack, unpack
 
     model = ModelInfo.load(c_dir)
     board = get_board(board_id)
     fw = build_firmware(model, board, work, platformio=False, kernels=KernelRequest("portable"))
+    sizes_in, sizes_out = tuple(t.size for t in model.inputs), tuple(t.size for t in model.outputs)
     with QemuMachine(board, fw.elf, timeout=120) as machine:
-        run = run_vectors(machine, model.sha256, model.input.size,
-                          vector_shape(model.output.shape), inputs)
-    cmp = check_against_references(model, inputs, run.outputs, with_litert=False).vs_tflm
+        run = run_vectors(machine, model.sha256, sum(sizes_in), (sum(sizes_out),),
+                          pack(inputs, model.inputs), input_sizes=sizes_in, output_sizes=sizes_out)
+    cmp = check_against_references(model, inputs, unpack(run.outputs, model.outputs),
+                                   with_litert=False).vs_tflm
     return cmp.summary() + ("" if cmp.ok else f" (max diff {cmp.max_abs_diff})"), cmp.ok
 
 

@@ -26,6 +26,7 @@ from ..emulate.profile import print_table, text_table
 from ..emulate.qemu import find_qemu, require_emulated
 from ..emulate.vectors import random_vectors
 from ..errors import McuforgeError, MismatchError
+from ..fsutil import check_output_dir, ensure_dir, mark_dir
 from ..resources import DATA_ROOT
 from ..ui import Summary, progress_bar
 from .measure import BenchResult, cell_name, compile_for, measure, references_for
@@ -131,7 +132,7 @@ def bench_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
 def do_bench(models: Sequence[str], boards: str | None, kernels: str | None, vectors: int,
              seed: int, timeout: float, out: str | None, cmsis_nn: str | None,
              cmsis_core: str | None, progress: bool, summary: Summary,
-             as_json: bool = False) -> list[dict]:
+             as_json: bool = False, force: bool = False) -> list[dict]:
     """The `bench` command; returns the rows (as in the JSON)."""
     t_start = time.monotonic()
     paths = [Path(m) for m in models] if models else default_models()
@@ -158,6 +159,8 @@ def do_bench(models: Sequence[str], boards: str | None, kernels: str | None, vec
         raise BenchError("no backend left to measure: " + "; ".join(skipped))
 
     root = Path(out) if out else DEFAULT_OUT
+    check_output_dir(root, force, inputs=tuple(paths))
+    mark_dir(ensure_dir(root))
     results: list[BenchResult] = []
     failures: list[str] = []
     cells = len(paths) * len(board_list) * len(backends)

@@ -9,9 +9,10 @@ from ..boards import Board, get_board
 from ..codegen.command import add_kernel_rows
 from ..codegen.model_info import ModelInfo
 from ..compile.backends import DEFAULT_REQUEST, KernelRequest
+from ..fsutil import check_output_dir
 from ..stack_limits import MARGIN_BYTES, MARGIN_FRACTION, STACK_ALIGN
 from ..ui import Summary, nbytes
-from .firmware import FirmwareBuild, build_firmware
+from .firmware import FirmwareBuild, build_firmware, default_out_dir
 
 
 def add_board_row(summary: Summary, board: Board) -> None:
@@ -50,11 +51,14 @@ def add_stack_row(summary: Summary, fw: FirmwareBuild) -> None:
 
 
 def do_build(c_dir: str, board_name: str, out: str | None, stack: int | None,
-             summary: Summary, kernels: KernelRequest = DEFAULT_REQUEST) -> FirmwareBuild:
+             summary: Summary, kernels: KernelRequest = DEFAULT_REQUEST,
+             force: bool = False) -> FirmwareBuild:
     board = get_board(board_name)
     model = ModelInfo.load(c_dir)
+    out_dir = Path(out) if out else default_out_dir(model, board)
+    check_output_dir(out_dir, force, inputs=(c_dir,))    # before any work
     add_board_row(summary, board)
-    fw = build_firmware(model, board, Path(out) if out else None, stack_bytes=stack, kernels=kernels)
+    fw = build_firmware(model, board, out_dir, stack_bytes=stack, kernels=kernels, force=force)
     add_kernel_rows(summary, fw.model)
     summary.add("firmware", f"{fw.elf}  (+ .bin, .hex, .map)", "elf", str(fw.elf))
     summary.data.update({"bin": str(fw.bin), "hex": str(fw.hex)})

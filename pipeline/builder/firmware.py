@@ -170,15 +170,16 @@ def _stack_bound(obj_dir: Path, elf: Path, board: Board, given: bool) -> tuple[S
 
 def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
                    stack_bytes: int | None = None, platformio: bool = True,
-                   kernels: KernelRequest = DEFAULT_REQUEST) -> FirmwareBuild:
+                   kernels: KernelRequest = DEFAULT_REQUEST, force: bool = False) -> FirmwareBuild:
     """Builds and size-checks; raises SizeError (itemized) when the image does not fit the board.
     The kernel backend follows ``kernels`` (builder.kernels): a folder generated for another
     backend or core is compiled again into ``<out_dir>/model/``. ``stack_bytes`` None: the
-    stack is the static bound plus its margin (builder.stack.stack_size_for)."""
+    stack is the static bound plus its margin (builder.stack.stack_size_for). An existing
+    ``out_dir`` is replaced only if mcuforge made it, or ``force``."""
     tools = find_toolchain()
     out_dir = Path(out_dir) if out_dir else default_out_dir(model, board)
     what = f"cross build of {model.folder} for {board.id}"
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, force=force) as tmp:
         tmp = tmp.resolve()     # absolute: the call graph names sources by the path compiled
         model, cmsis = model_for(model, board, kernels, tmp / MODEL_SUBDIR)
         generated = tmp / "generated"

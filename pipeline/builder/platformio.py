@@ -26,13 +26,14 @@ from ..boards import Board
 from ..cmsis import NN_REPOSITORY, PINNED_COMMITS, CmsisTrees
 from ..codegen.model_info import ModelInfo
 from ..errors import BoardError
+from ..fsutil import MARKER
 from ..resources import FIRMWARE_DIR
 from ..templating import environment
 from .render import firmware_context
 
 BAUD = 115_200
 INCLUDE_DIRS = ("src/mcuforge", "src/model")
-SKIP_FROM_MODEL = {"model.tflite", "model_info.json"}
+SKIP_FROM_MODEL = {"model.tflite", "model_info.json", MARKER}
 CMSIS_NN_LIBRARY = "CMSIS-NN"
 # library_sources' rule, as PlatformIO source filters: the integer sources only
 CMSIS_NN_SRC_FILTER = ("+<*>", "-<**/*_f16*.c>", "-<**/*_f32*.c>", "-<**/*_flt*.c>")

@@ -125,9 +125,10 @@ def _kernel_files(program: Program) -> list[tuple[Path, str]]:
     return files
 
 
-def render_program(program: Program, out_dir: Path, tflite: bytes) -> Path:
+def render_program(program: Program, out_dir: Path, tflite: bytes, force: bool = False) -> Path:
     """Writes the folder; ``tflite`` (the source model's bytes) is kept beside it as model.tflite so
-    later stages can run the reference interpreters on exactly what was compiled."""
+    later stages can run the reference interpreters on exactly what was compiled. An existing
+    ``out_dir`` is replaced only if mcuforge made it, or ``force`` (fsutil.check_output_dir)."""
     env = environment()
     context = {
         "version": __version__,
@@ -143,7 +144,7 @@ def render_program(program: Program, out_dir: Path, tflite: bytes) -> Path:
         "output_bytes": sum(t.size for t in program.outputs),
     }
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, force=force) as tmp:
         files = {
             f"{program.name}.h": "model.h.j2",
             f"{program.name}.c": "model.c.j2",

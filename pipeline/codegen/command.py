@@ -19,6 +19,7 @@ from ..compile.backends import (
     default_backend,
 )
 from ..compile.program import Program
+from ..fsutil import check_output_dir
 from ..reference import ReferenceRunError, tflm_arena_bytes
 from ..tflite.reader import read_model
 from ..ui import Summary, nbytes
@@ -83,14 +84,16 @@ def target_for(backend: str, board_name: str | None, request: KernelRequest) -> 
 
 
 def do_compile(model_path: str, out: str, name: str | None, summary: Summary,
-               kernels: KernelRequest = DEFAULT_REQUEST, board_name: str | None = None) -> Compiled:
+               kernels: KernelRequest = DEFAULT_REQUEST, board_name: str | None = None,
+               force: bool = False) -> Compiled:
+    check_output_dir(out, force, inputs=(model_path,))    # before any work
     board = get_board(board_name) if board_name else None
     backend = kernels.kernels or (default_backend(board) if board else PORTABLE)
     target = target_for(backend, board_name, kernels)
     graph = read_model(model_path)  # read_model names a missing file
     program = compile_graph(graph, name, backend, target)
     tflite = Path(model_path).read_bytes()
-    render_program(program, Path(out), tflite)
+    render_program(program, Path(out), tflite, force=force)
     summary.add("generated C", str(out), "c_dir", str(out))
     add_kernel_rows(summary, ModelInfo.from_program(program, Path(out)))
     summary.add("kernel calls", str(len(program.calls)), "calls", len(program.calls))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..compile.program import Program, TensorIO
 
 FILENAME = "model_info.json"
+TFLITE_FILENAME = "model.tflite"    # the compiled model, kept beside the C
 
 
 class GeneratedFolderError(McuforgeError):
@@ -130,7 +131,7 @@ class ModelInfo:
 
     @property
     def tflite_path(self) -> Path:
-        return self.folder / "model.tflite"
+        return self.folder / TFLITE_FILENAME
 
     def to_json(self) -> str:
         return json.dumps({
@@ -167,6 +168,10 @@ class ModelInfo:
         if not info_path.is_file():
             raise GeneratedFolderError(
                 f"{folder}: not a folder written by `mcuforge compile` (no {FILENAME})")
+        if not (folder / TFLITE_FILENAME).is_file():
+            raise GeneratedFolderError(
+                f"{folder}: {TFLITE_FILENAME} is missing (the reference interpreters run it); "
+                f"compile the model again into {folder}")
         try:
             info = json.loads(info_path.read_text())
             inputs = tuple(IOInfo.from_json(t) for t in info["inputs"])

@@ -15,6 +15,7 @@ from typing import Protocol
 from ..errors import McuforgeError, ModelFileError, UnsupportedModelError
 from ..tflite.graph import DType, Graph, Operator, Tensor
 from .backends import PORTABLE, Target, apply_backend
+from .limits import MAX_BYTES
 from .planner import Lifetime, check_plan, plan_arena
 from .program import ArenaSlot, KernelCall, Program, TensorIO, scratch_key
 
@@ -63,6 +64,16 @@ def _io(graph: Graph, index: int) -> TensorIO:
     assert t.quant is not None
     return TensorIO(tensor=index, name=t.name, shape=t.shape, c_type=t.dtype.c_type,
                     scale=t.quant.scale[0], zero_point=t.quant.zero_point[0], size=t.nbytes)
+
+
+def check_sizes(graph: Graph) -> None:
+    """Every tensor within MAX_BYTES (compile.limits): sizes derived from a hostile or broken file
+    (a batch of 2^31 - 1) fail here, naming the tensor, not in a C compiler or an allocation."""
+    for index, t in enumerate(graph.tensors):
+        if t.nbytes > MAX_BYTES:
+            raise UnsupportedModelError(
+                f"{graph.name}.tflite: tensor {index} '{t.name}' {list(t.shape)} takes "
+                f"{t.nbytes:,} B; the limit is {MAX_BYTES:,} B (2 GiB)")
 
 
 def check_model_io(graph: Graph) -> None:
@@ -126,10 +137,12 @@ def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE
     from .fold import fold_static
     from .ops import LOWERINGS
 
+    check_sizes(graph)          # before the fold evaluates anything of the file's sizes
     graph = fold_static(graph)
     target = target or Target()
 
     check_model_io(graph)
+    check_sizes(graph)
     unsupported = [f"{op.opcode} (op {op.index})" for op in graph.operators if op.opcode not in LOWERINGS]
     if unsupported:
         raise UnsupportedModelError(
@@ -142,6 +155,11 @@ def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE
             raise each.error
     calls = apply_backend([each.call for each in lowered if each.call is not None], backend, target)
     slots, arena_size = plan_steps(graph, calls)
+    weights = sum(c.nbytes for call in calls for c in call.constants)
+    for what, size in (("arena", arena_size), ("weights", weights)):
+        if size > MAX_BYTES:
+            raise UnsupportedModelError(f"{graph.name}.tflite: the {what} would take {size:,} B; "
+                                        f"the limit is {MAX_BYTES:,} B (2 GiB)")
     return Program(
         name=c_identifier(name or graph.name),
         source_name=f"{graph.name}.tflite",

@@ -24,6 +24,10 @@ PAD_MAX_INPUT_DIMS = 5
 # Values per MEAN output: keeps |sum + sum_offset| <= 255 * count below 2^31.
 MEAN_MAX_COUNT = 2**23
 
+# Bytes of any one tensor, the arena and the weights: the kernels count elements and offsets in
+# int32_t, and no Cortex-M has a 2 GiB memory.
+MAX_BYTES = 2**31 - 1
+
 # name in C -> value: what mf_limits.h defines (PAD_MAX_INPUT_DIMS and MEAN_MAX_COUNT are checks
 # of the generator only; no kernel depends on them).
 C_LIMITS = {
@@ -31,6 +35,7 @@ C_LIMITS = {
     "MF_MAX_DIMS": MAX_DIMS,
     "MF_CONCATENATION_MAX_INPUTS": CONCATENATION_MAX_INPUTS,
     "MF_SOFTMAX_MAX_DEPTH": SOFTMAX_MAX_DEPTH,
+    "MF_MAX_BYTES": MAX_BYTES,
 }
 
 

@@ -37,7 +37,8 @@ def do_emulate(c_dir: str, board_name: str | None, vectors_file: str | None, ran
     written once they are bit-exact."""
     model = ModelInfo.load(c_dir)
     if vectors_file:
-        vectors = load_vectors_file(Path(vectors_file), model.inputs)
+        # labels are class indices into the first output (what the accuracy row compares)
+        vectors = load_vectors_file(Path(vectors_file), model.inputs, classes=model.outputs[0].size)
     else:
         vectors = random_vectors(random if random is not None else 100, model.inputs, seed)
     if save_outputs:

@@ -104,9 +104,10 @@ def _keys(io: IOInfo, k: int, count: int) -> tuple[str, ...]:
     return ("inputs", *keys) if count == 1 else keys
 
 
-def load_vectors_file(path: Path, ios: Sequence[IOInfo], source: str | None = None) -> Vectors:
+def load_vectors_file(path: Path, ios: Sequence[IOInfo], source: str | None = None,
+                      classes: int | None = None) -> Vectors:
     """An .npz with one array [N, ...] per model input (keyed as ``_keys`` says) and optional
-    integer ``labels`` [N]."""
+    integer ``labels`` [N], each a class index below ``classes`` when that is given."""
     path = Path(path)
     if not path.is_file():
         raise EmulationError(f"{path}: no such vectors file")
@@ -121,8 +122,8 @@ def load_vectors_file(path: Path, ios: Sequence[IOInfo], source: str | None = No
                 if key is None:
                     missing = (k, io)
                     break
-                arrays.append((key, f[key]))
-            labels = f["labels"] if "labels" in f.files else None
+                arrays.append((key, _array(f, key)))
+            labels = _array(f, "labels") if "labels" in f.files else None
             keys = list(f.files)
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, AttributeError, TypeError) as exc:
         raise EmulationError(f"{path}: not a vectors .npz with an 'inputs' array "
@@ -151,7 +152,19 @@ def load_vectors_file(path: Path, ios: Sequence[IOInfo], source: str | None = No
             raise EmulationError(f"{path}: 'labels' must be {count} integers (one class index "
                                  f"per input), got {labels.dtype} {list(labels.shape)}")
         labels = labels.astype(np.int64)
+        if classes is not None and len(labels) and (labels.min() < 0 or labels.max() >= classes):
+            bad = int(labels[(labels < 0) | (labels >= classes)][0])
+            raise EmulationError(f"{path}: 'labels' holds {bad}; the model has {classes} classes "
+                                 f"(labels are class indices 0..{classes - 1})")
     return Vectors(tuple(inputs), labels, source or str(path))
+
+
+def _array(archive, key: str) -> np.ndarray:
+    """``archive[key]``, which numpy returns as raw bytes for a member that is not an .npy."""
+    data = archive[key]
+    if not isinstance(data, np.ndarray):
+        raise ValueError(f"'{key}' is not an .npy array")
+    return data
 
 
 def random_vectors(n: int, ios: Sequence[IOInfo], seed: int) -> Vectors:

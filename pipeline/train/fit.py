@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from ..features.dataset import prepare_inputs
+from ..fsutil import ensure_dir, mark_dir
 from ..recipe import Recipe
 from ..rundir import RunDir
 from .backend import keras_verbosity, require_tensorflow
@@ -33,7 +34,7 @@ def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
                            f"{len(features.y_val)}, test {len(features.y_test)} {what})")
     t_data = time.monotonic() - t0
 
-    run.root.mkdir(parents=True, exist_ok=True)
+    mark_dir(ensure_dir(run.root))
     shutil.copyfile(recipe.path, run.recipe)
     features.save(run.features)
 
