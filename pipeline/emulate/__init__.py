@@ -15,6 +15,7 @@ from ..builder.kernels import model_for
 from ..codegen.model_info import ModelInfo
 from ..compile.backends import DEFAULT_REQUEST, KernelRequest
 from ..reference import ReferenceRunError, litert_outputs, tflm_outputs
+from ..tflite.reader import read_model
 from ..ui import progress_bar
 from .compare import Comparison, compare_exact
 from .host import build_host, run_host
@@ -56,8 +57,11 @@ def reference_outputs(model: ModelInfo, inputs: np.ndarray, shape: tuple[int, ..
     is reported, never asserted); outputs reshaped to ``shape``."""
     tflite = model.tflite_path.read_bytes()
     n = len(inputs)
+    # op state (SVDF, LSTM) carries from one input to the next in the generated code: so too in
+    # the reference, which otherwise starts a fresh interpreter every chunk of inputs
+    stateful = any(t.is_variable for t in read_model(model.tflite_path).tensors)
     with progress_bar(n, "TFLite-Micro reference", progress) as bar:
-        tflm = tflm_outputs(tflite, inputs, bar.update).reshape(shape)
+        tflm = tflm_outputs(tflite, inputs, bar.update, stateful=stateful).reshape(shape)
     litert, problem = None, None
     if with_litert:
         try:  # LiteRT rejects some valid models (e.g. CONV_2D without a bias)

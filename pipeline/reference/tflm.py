@@ -41,9 +41,13 @@ def _run_chunk(model: bytes, inputs: np.ndarray) -> np.ndarray:
     return np.stack(outputs)
 
 
-def tflm_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None) -> np.ndarray:
-    """TFLite-Micro's outputs [N, *output_shape[1:]] for inputs [N, *input_shape[1:]] (batch 1)."""
-    return run_isolated(_run_chunk, "TFLite-Micro", model, inputs, on_step)
+def tflm_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None,
+                 stateful: bool = False) -> np.ndarray:
+    """TFLite-Micro's outputs [N, *output_shape[1:]] for inputs [N, *input_shape[1:]] (batch 1).
+    ``stateful`` (a model with variable tensors, whose state carries from one input to the next):
+    one interpreter runs them all, in one chunk, as the generated code runs them."""
+    chunk = max(len(inputs), 1) if stateful else 256
+    return run_isolated(_run_chunk, "TFLite-Micro", model, inputs, on_step, chunk=chunk)
 
 
 def _arena_report(model: bytes, _unused: np.ndarray) -> np.ndarray:
