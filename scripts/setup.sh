@@ -27,4 +27,9 @@ fi
 echo "setup: installing mcuforge and its Python dependencies into .venv (pip)"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[train,test]"
+# tf-keras (Keras 2, whose LSTM converts to the fused UNIDIRECTIONAL_SEQUENCE_LSTM; the LSTM tests
+# use it) declares a dependency on the full "tensorflow" package: install it without dependencies,
+# in the series of the tensorflow-cpu just installed.
+tf_series=$(.venv/bin/python -c "from importlib.metadata import version; print('.'.join(version('tensorflow-cpu').split('.')[:2]))")
+.venv/bin/python -m pip install -q --no-deps "tf-keras==${tf_series}.*"
 echo "setup: done ($(.venv/bin/mcuforge --version))"

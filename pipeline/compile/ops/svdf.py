@@ -35,7 +35,6 @@ import numpy as np
 
 from ...tflite.graph import DType, Graph, Operator, Tensor
 from ...tflite.options.recurrent import SVDFOptions
-from .. import quant
 from ..params import CStruct, arena_ptr, const_ptr, i32
 from ..program import ArenaRef, ConstArray, KernelCall, state_ref
 from .context import OpContext
@@ -97,16 +96,6 @@ def _per_tensor(o: OpContext, t: Tensor, role: str, dtypes: tuple[DType, ...],
     return t.quant.scale[0]
 
 
-def _multiplier(o: OpContext, real: float, what: str) -> tuple[int, int]:
-    try:
-        m, s = quant.quantize_multiplier(real)
-    except quant.QuantError as err:
-        o.unsupported(f"{what}: {err}")
-    if s > 30:
-        o.unsupported(f"{what} {real:.6g} is too large for a 32-bit requantization")
-    return m, s
-
-
 def lower(graph: Graph, op: Operator) -> KernelCall:
     o = OpContext(graph, op)
     options = o.options(SVDFOptions)
@@ -162,8 +151,8 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
 
     scale_1 = float(_f32(_f32(in_scale) * _f32(wf_scale)) / _f32(state_scale))
     scale_2 = float(_f32(_f32(state_scale) * _f32(wt_scale)) / _f32(out_scale))
-    m1, s1 = _multiplier(o, scale_1, "input * weights_feature / state scale")
-    m2, s2 = _multiplier(o, scale_2, "state * weights_time / output scale")
+    m1, s1 = o.multiplier(scale_1, "input * weights_feature / state scale")
+    m2, s2 = o.multiplier(scale_2, "state * weights_time / output scale")
 
     c_type, lo, hi = _STATE_TYPES[state.dtype]
     time = np.asarray(wt.data).reshape(-1)
