@@ -42,3 +42,24 @@ def test_check_plan_catches_overlap():
     bad = (ArenaSlot(0, 0, 64, 0, 2), ArenaSlot(1, 32, 64, 1, 3))
     with pytest.raises(AssertionError):
         check_plan(bad, 128)
+
+
+def test_persistent_slots_are_never_shared():
+    """A variable tensor's slot (op state) outlives every call and inference: no other tensor
+    may reuse its bytes, even one whose lifetime is a single call; state slots come first."""
+    lifetimes = [Lifetime(0, 1000, -1, 0), Lifetime(1, 1000, 0, 1), Lifetime(2, 1000, 1, 2),
+                 Lifetime(5, 40, -1, 3, persistent=True), Lifetime(6, 24, -1, 3, persistent=True)]
+    slots, size = plan_arena(lifetimes)
+    check_plan(slots, size)
+    state = [s for s in slots if s.persistent]
+    assert sorted((s.tensor, s.offset) for s in state) == [(5, 0), (6, 48)]
+    assert size == 48 + 32 + 2 * 1008    # the activations still share two buffers after them
+    assert all(s.offset >= 80 for s in slots if not s.persistent)
+
+
+def test_check_plan_catches_a_tensor_over_a_state_slot():
+    from mcuforge.compile.program import ArenaSlot
+
+    slots = (ArenaSlot(0, 0, 64, 0, 0), ArenaSlot(1, 32, 64, 3, 3, persistent=True))
+    with pytest.raises(AssertionError):
+        check_plan(slots, 128)

@@ -19,9 +19,9 @@ extern "C" {
  * the same type; bias [num_units] int32 or NULL. num_filters = num_units * rank; filter
  * u * rank + r belongs to unit u.
  *
- * state: batch * num_filters * memory_size values of the state type, 2-byte aligned, that must
- * keep their value from one call to the next and be all zero before the first (the arena is
- * static). Row (b, f) holds filter f's last memory_size feature values, oldest first:
+ * state: batch * num_filters * memory_size values of the state type, 2-byte aligned: the
+ * variable tensor's persistent arena slot, which keeps its value from one call to the next and is
+ * all zero before the first (static arena, <name>_reset()). Row (b, f) holds filter f's last memory_size feature values, oldest first:
  *   - int16: value s (s - state_zero_point is the real value over the state scale), stored as
  *     is; TFLite-Micro also starts int16 states at 0, whatever the zero point;
  *   - int8: stored as s - state_zero_point (wrapped to int8), so that the zeroed buffer is the

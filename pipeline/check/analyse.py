@@ -36,6 +36,7 @@ class Placeholder:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     scratch_bytes: int = 0
+    state: tuple[int, ...] = ()     # unknown for an op that did not lower: none planned
 
 
 @dataclass(frozen=True)

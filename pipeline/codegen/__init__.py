@@ -91,6 +91,8 @@ def _rendered_calls(program: Program) -> list[RenderedCall]:
         check_values(call.params)
 
         def arena_address(ref: ArenaRef, k: int = k) -> str:
+            if ref.what == "state":
+                return f"arena + {program.slot(ref.tensor).offset}"
             if ref.what != "scratch":
                 raise AssertionError(ref)
             return f"arena + {program.scratch_slot(k).offset}"

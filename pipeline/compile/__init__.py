@@ -195,6 +195,8 @@ class Step(Protocol):
     def outputs(self) -> tuple[int, ...]: ...
     @property
     def scratch_bytes(self) -> int: ...
+    @property
+    def state(self) -> tuple[int, ...]: ...      # variable tensors (op state) the call keeps
 
 
 def plan_steps(graph: Graph, steps: Sequence[Step]) -> tuple[tuple[ArenaSlot, ...], int]:
@@ -230,4 +232,13 @@ def _lifetimes(graph: Graph, calls: Sequence[Step]) -> list[Lifetime]:
     # a call's scratch buffer is live during that call only (ArenaSlot.tensor -1 - call index)
     lifetimes += [Lifetime(scratch_key(k), call.scratch_bytes, k, k)
                   for k, call in enumerate(calls) if call.scratch_bytes > 0]
+    # a variable tensor (op state) is live over the whole program and across inferences
+    states = sorted({t for call in calls for t in call.state})
+    for t in states:
+        if t in first:
+            raise UnsupportedModelError(
+                f"{graph.name}.tflite: variable tensor {t} '{graph.tensor(t).name}' is an op's "
+                f"state and also a model input or an op's output; mcuforge keeps op state apart")
+    lifetimes += [Lifetime(t, graph.tensor(t).nbytes, -1, len(calls), persistent=True)
+                  for t in states]
     return lifetimes

@@ -36,12 +36,20 @@ class ConstArray:
 @dataclass(frozen=True)
 class ArenaRef:
     """A pointer into the arena that a params struct holds, resolved once the planner has placed
-    it: today only the call's own scratch buffer (``SCRATCH``)."""
+    it: the call's own scratch buffer (``SCRATCH``) or the persistent slot of a variable tensor
+    (``state_ref``)."""
 
-    what: str
+    what: str          # "scratch" | "state"
+    tensor: int = -1   # "state": the variable tensor's index
 
 
 SCRATCH = ArenaRef("scratch")
+
+
+def state_ref(tensor: int) -> ArenaRef:
+    """The persistent arena slot of variable tensor ``tensor``; a call whose params hold one lists
+    the tensor in ``KernelCall.state``."""
+    return ArenaRef("state", tensor)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,11 @@ class KernelCall:
     argument order. ``kernel`` names the source files (``kernels/<kernel>.c`` and ``.h``) and
     ``backend`` the folder they come from (``portable`` is firmware/kernels/ itself).
     ``scratch_bytes`` > 0 asks the planner for a buffer live during this call only.
+    ``state`` lists the variable tensors the call reads and rewrites (its params point at them
+    with ``state_ref``): each gets a persistent slot that no other tensor ever shares, kept from
+    one inference to the next and zeroed by ``<name>_reset()`` (and at start-up, as the static
+    arena starts zeroed), so the kernel keeps its state encoded such that all-zero bytes are the
+    state TFLite-Micro starts from.
     """
 
     op_index: int
@@ -67,6 +80,7 @@ class KernelCall:
     macs: int = 0
     backend: str = "portable"
     scratch_bytes: int = 0
+    state: tuple[int, ...] = ()
     note: str = ""     # why this call uses the backend it does, when that is not the one asked for
 
     @property
@@ -91,6 +105,7 @@ class ArenaSlot:
     size: int          # bytes
     first_use: int     # index of the first kernel call that writes it (-1: model input)
     last_use: int      # index of the last kernel call that reads it (len(calls): model output)
+    persistent: bool = False   # a variable tensor's state: live across every call and inference
 
     @property
     def end(self) -> int:
@@ -149,6 +164,15 @@ class Program:
     def scratch_bytes(self) -> int:
         """The largest scratch buffer of any call (they are never live together)."""
         return max((c.scratch_bytes for c in self.calls), default=0)
+
+    @property
+    def state_slots(self) -> tuple[ArenaSlot, ...]:
+        """The persistent slots (variable tensors), by offset: what ``<name>_reset()`` zeroes."""
+        return tuple(sorted((s for s in self.slots if s.persistent), key=lambda s: s.offset))
+
+    @property
+    def state_bytes(self) -> int:
+        return sum(s.size for s in self.state_slots)
 
     @property
     def fallbacks(self) -> tuple[KernelCall, ...]:

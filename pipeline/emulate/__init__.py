@@ -16,6 +16,7 @@ from ..builder.kernels import model_for
 from ..codegen.model_info import ModelInfo
 from ..compile.backends import DEFAULT_REQUEST, KernelRequest
 from ..reference import ReferenceRunError, litert_run, tflm_run
+from ..tflite.reader import read_model
 from ..ui import progress_bar
 from .compare import Comparison, compare_exact, compare_outputs
 from .host import build_host, run_host, run_host_tensors
@@ -91,8 +92,11 @@ def reference_outputs(model: ModelInfo, inputs: np.ndarray | Sequence[np.ndarray
     def shaped(out: Tensors) -> Tensors:
         return (out[0].reshape(shape),) if shape is not None and len(out) == 1 else _shaped(out, model)
 
+    # op state (SVDF, LSTM) carries from one input to the next in the generated code: so too in
+    # the reference, which otherwise starts a fresh interpreter every chunk of inputs
+    stateful = any(t.is_variable for t in read_model(model.tflite_path).tensors)
     with progress_bar(n, "TFLite-Micro reference", progress) as bar:
-        tflm = shaped(tflm_run(tflite, tensors, len(model.outputs), bar.update))
+        tflm = shaped(tflm_run(tflite, tensors, len(model.outputs), bar.update, stateful=stateful))
     litert, problem = None, None
     if with_litert:
         try:  # LiteRT rejects some valid models (e.g. CONV_2D without a bias)

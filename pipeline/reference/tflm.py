@@ -47,11 +47,14 @@ def _run_chunk(model: bytes, inputs: tuple[np.ndarray, ...], outputs: int) -> tu
 
 
 def tflm_run(model: bytes, inputs: Sequence[np.ndarray], outputs: int,
-             on_step: ProgressHook | None = None) -> tuple[np.ndarray, ...]:
+             on_step: ProgressHook | None = None, stateful: bool = False) -> tuple[np.ndarray, ...]:
     """TFLite-Micro's ``outputs`` output arrays [N, *output_shape[1:]] for one input array
-    [N, *input_shape[1:]] per model input (batch 1), both in the subgraph's order."""
+    [N, *input_shape[1:]] per model input (batch 1), both in the subgraph's order.
+    ``stateful`` (a model with variable tensors, whose state carries from one input to the next):
+    one interpreter runs them all, in one chunk, as the generated code runs them."""
     worker = functools.partial(_run_chunk, outputs=outputs)
-    return run_isolated(worker, "TFLite-Micro", model, tuple(inputs), on_step)
+    chunk = max(len(inputs[0]), 1) if stateful else 256
+    return run_isolated(worker, "TFLite-Micro", model, tuple(inputs), on_step, chunk=chunk)
 
 
 def tflm_outputs(model: bytes, inputs: np.ndarray, on_step: ProgressHook | None = None) -> np.ndarray:

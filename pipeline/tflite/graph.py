@@ -104,6 +104,9 @@ class Tensor:
     shape: tuple[int, ...]
     quant: Quant | None
     data: np.ndarray | None = None  # constant contents (dtype and shape as above); None if computed
+    # schema Tensor.is_variable: state an op reads and rewrites, kept from one invocation to the
+    # next (SVDF's activation state, the LSTM's hidden and cell states)
+    is_variable: bool = False
 
     @property
     def is_constant(self) -> bool:

@@ -142,7 +142,7 @@ _M_METADATA = 6
 # SubGraph
 _SG_TENSORS, _SG_INPUTS, _SG_OUTPUTS, _SG_OPERATORS = 0, 1, 2, 3
 # Tensor
-_T_SHAPE, _T_TYPE, _T_BUFFER, _T_NAME, _T_QUANT, _T_SPARSITY = 0, 1, 2, 3, 4, 6
+_T_SHAPE, _T_TYPE, _T_BUFFER, _T_NAME, _T_QUANT, _T_IS_VARIABLE, _T_SPARSITY = 0, 1, 2, 3, 4, 5, 6
 # QuantizationParameters (details is a union: type id 4, value id 5)
 _Q_SCALE, _Q_ZERO_POINT, _Q_DETAILS_TYPE, _Q_DIMENSION = 2, 3, 4, 6
 # OperatorCode
@@ -354,7 +354,9 @@ class _Reader:
                         f"{_shape_str(shape)} of {dtype.name} needs {expected} bytes")
                 data = np.frombuffer(self.fb.data, dtype=dtype.numpy.newbyteorder("<"),
                                      count=count, offset=start).reshape(shape)
-        return Tensor(index=i, name=name, dtype=dtype, shape=shape, quant=quant, data=data)
+        is_variable = bool(t.scalar(_T_IS_VARIABLE, "?", False, "is_variable"))
+        return Tensor(index=i, name=name, dtype=dtype, shape=shape, quant=quant, data=data,
+                      is_variable=is_variable)
 
     def _quant(self, t: Table, where: str, dtype: DType, shape: tuple[int, ...]) -> Quant | None:
         q = t.table(_T_QUANT, "quantization", f"{t.what}'s quantization")

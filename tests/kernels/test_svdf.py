@@ -4,7 +4,9 @@ firmware/kernels/svdf.c.
 Host tests run each case's single-op model against TFLite-Micro (kernel_testing.run_case): 15
 invocations in a row on one interpreter and one generated program, so the activation state
 (a variable tensor, written with recurrent_testing.VariableModelBuilder) carries over from one
-vector to the next on both sides, from the zero state TFLite-Micro starts from. LiteRT only
+vector to the next on both sides, from the zero state TFLite-Micro starts from. A multi-op model
+(FC -> SVDF -> SVDF -> FC) checks the planner's persistent state slots, and the generated
+model_reset() is checked to restart the sequence. LiteRT only
 runs int8 SVDF with a fused RELU (which TFLite-Micro's int8 path ignores), so the cases carry
 one unless they test something else. The lowering
 tests check the typed params and the one-line errors in pure Python.
@@ -12,6 +14,7 @@ tests check the typed params and the one-line errors in pure Python.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,8 @@ import kernel_testing as kt
 import recurrent_testing as rt
 import tflite_builder as tb
 from kernel_testing import NONE, RELU
-from mcuforge.compile.program import SCRATCH
+from mcuforge.compile import compile_model
+from mcuforge.compile.program import state_ref
 from mcuforge.errors import ModelFileError, UnsupportedModelError
 from mcuforge.tflite.graph import Activation
 
@@ -98,10 +102,20 @@ def _spread(bits: int) -> float:
 
 
 def svdf_model(c: SvdfCase, rng: np.random.Generator | None = None) -> bytes:
-    rng = rng or kt.case_rng(c.id)
+    b = rt.VariableModelBuilder()
+    x = b.add_input((c.batch, c.input_size), *c.in_q)
+    y = add_svdf(b, x, c, rng or kt.case_rng(c.id), output=True)[0]
+    assert y >= 0
+    return b.build()
+
+
+def add_svdf(b: rt.VariableModelBuilder, x: int, c: SvdfCase, rng: np.random.Generator,
+             output: bool = False) -> tuple[int, float, int]:
+    """Adds the SVDF of case ``c`` over tensor ``x`` (quantized ``c.in_q``, shape [batch,
+    input_size]); returns its output tensor (the model output if ``output``), scale, zero point."""
     bits = 8 if c.state == "int8" else 16
     units = c.filters // c.rank
-    in_scale, in_zp = c.in_q
+    in_scale = c.in_q[0]
     wf_scale = 0.004
     # feature dot product ~ sqrt(n) * 74 * 73 for random int8 data
     state_scale = (in_scale * wf_scale * math.sqrt(c.input_size) * 74 * 73 / _spread(bits)
@@ -119,23 +133,110 @@ def svdf_model(c: SvdfCase, rng: np.random.Generator | None = None) -> bytes:
     bias_range = c.bias_range if c.bias_range is not None else int(20 * out_scale / bias_scale)
     bias_range = min(bias_range, 2**31 - 1)
 
-    b = rt.VariableModelBuilder()
-    x = b.add_input((c.batch, c.input_size), in_scale, in_zp)
     wf = b.add_const(rng.integers(-127, 128, size=(c.filters, c.input_size)).astype(np.int8),
-                     scale=wf_scale, zero_point=0, name="weights_feature")
-    wt = b.add_const(time.astype(c.state), scale=wt_scale, zero_point=0, name="weights_time")
+                     scale=wf_scale, zero_point=0, name=f"{c.id}_weights_feature")
+    wt = b.add_const(time.astype(c.state), scale=wt_scale, zero_point=0,
+                     name=f"{c.id}_weights_time")
     bias = b.add_const(rng.integers(-bias_range, bias_range + 1, size=units).astype(np.int32),
-                       scale=bias_scale, zero_point=0, name="bias")
-    state = b.add_variable((c.batch, c.memory * c.filters), c.state, state_scale, c.state_zp)
-    y = b.add_output((c.batch, units), out_scale, c.out_zp)
+                       scale=bias_scale, zero_point=0, name=f"{c.id}_bias")
+    state = b.add_variable((c.batch, c.memory * c.filters), c.state, state_scale, c.state_zp,
+                           name=f"{c.id}_state")
+    shape = (c.batch, units)
+    y = (b.add_output(shape, out_scale, c.out_zp) if output
+         else b.add_tensor(shape, scale=out_scale, zero_point=c.out_zp, name=f"{c.id}_out"))
     b.add_operator("SVDF", (x, wf, wt, bias, state), (y,), svdf_options(c.rank, c.act))
-    return b.build()
+    return y, out_scale, c.out_zp
 
 
 @pytest.mark.host
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_svdf(case: SvdfCase, tmp_path: Path, host_cc: str):
     kt.run_case(svdf_model(case), tmp_path)
+
+
+def multi_op_model() -> bytes:
+    """FC -> SVDF (int16 state) -> SVDF (int8 state, zero point 5) -> FC: two states in one
+    arena, next to activations that the planner reuses from call to call."""
+    rng = kt.case_rng("svdf_multi_op")
+    b = rt.VariableModelBuilder()
+    x = b.add_input((1, 20), 0.05, -3)
+    first = SvdfCase("first", 12, 6, 4, rank=2, in_q=(0.04, 2))
+    second = SvdfCase("second", 3, 4, 3, state="int8", state_zp=5)
+    h = kt.derived(b, x, (1, 20), 0.05, (1, 12), first.in_q, rng, "fc_in")
+    h, scale, zp = add_svdf(b, h, first, rng)
+    h, scale, zp = add_svdf(b, h, dataclasses.replace(second, in_q=(scale, zp)), rng)
+    y = kt.derived(b, h, (1, 4), scale, (1, 6), (0.02, -4), rng, "fc_out")
+    b.outputs = [y]
+    return b.build()
+
+
+@pytest.mark.host
+def test_svdf_in_a_multi_op_model(tmp_path: Path, host_cc: str):
+    """15 inferences in a row on both sides: each SVDF's state lives in its own persistent slot
+    while the planner reuses the other bytes; bit-exact with TFLite-Micro on every step."""
+    model = multi_op_model()
+    program = compile_model(_write(tmp_path, model))
+    assert [c.opcode for c in program.calls] == ["FULLY_CONNECTED", "SVDF", "SVDF",
+                                                 "FULLY_CONNECTED"]
+    states = program.state_slots
+    assert [s.size for s in states] == [1 * 4 * 6 * 2, 1 * 3 * 4]
+    others = [s for s in program.slots if not s.persistent]
+    assert all(s.end <= t.offset or t.end <= s.offset for s in states for t in others)
+    kt.run_case(model, tmp_path)
+
+
+_RESET_HARNESS = r"""
+#include <stdio.h>
+#include "model.h"
+static const int8_t vectors[%d][MODEL_INPUT_SIZE] = {%s};
+int main(void)
+{
+    int8_t out[MODEL_OUTPUT_SIZE];
+    int pass, v, i;
+    for (pass = 0; pass < 2; ++pass) {
+        for (v = 0; v < (int)(sizeof vectors / sizeof vectors[0]); ++v) {
+            if (model_invoke(vectors[v], out) != 0) {
+                return 1;
+            }
+            for (i = 0; i < MODEL_OUTPUT_SIZE; ++i) {
+                printf("%%d ", out[i]);
+            }
+            printf("\n");
+        }
+        model_reset();
+    }
+    return 0;
+}
+"""
+
+
+@pytest.mark.host
+def test_reset_restarts_the_state(tmp_path: Path, host_cc: str):
+    """model_reset() puts both states back to the start: the same inputs after it give the
+    same outputs as from power-on, which are TFLite-Micro's from a fresh interpreter."""
+    import subprocess
+
+    from mcuforge.codegen import render_program
+    from mcuforge.reference import tflm_outputs
+
+    model = multi_op_model()
+    c_dir = render_program(compile_model(_write(tmp_path, model)), tmp_path / "c", model)
+    inputs = kt.case_rng("reset").integers(-128, 128, size=(6, 20), dtype=np.int8)
+    inputs[3] = inputs[0]     # the same input later in the sequence: only the state differs
+    rows = ", ".join("{" + ", ".join(map(str, r)) + "}" for r in inputs.tolist())
+    (tmp_path / "main.c").write_text(_RESET_HARNESS % (len(inputs), rows))
+    sources = [tmp_path / "main.c", c_dir / "model.c", c_dir / "kernels" / "svdf.c",
+               c_dir / "kernels" / "fully_connected.c"]
+    exe = tmp_path / "reset"
+    subprocess.run([host_cc, "-std=c99", "-O1", "-I", str(c_dir), "-I", str(c_dir / "kernels"),
+                    *map(str, sources), "-o", str(exe)], check=True)
+    lines = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    got = np.array([[int(v) for v in line.split()] for line in lines.splitlines()])
+    first, again = got[:len(inputs)], got[len(inputs):]
+    want = np.asarray(tflm_outputs(model, inputs)).reshape(first.shape)
+    assert np.array_equal(first, want), kt.first_differences(first, want)
+    assert np.array_equal(again, first)
+    assert not np.array_equal(first[0], first[3])    # the state did change the output
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,10 +301,11 @@ def test_lowering_params():
     assert p.weights_time_s8 is None and p.weights_time_s16.c_type == "int16_t"
     assert p.weights_time_s16.values.tolist() == list(range(8))
     assert p.bias.values.tolist() == [10, 20]
-    assert p.state == SCRATCH and call.scratch_bytes == 4 * 2 * 2
+    graph = kt.read_graph(_model())
+    state = graph.operators[0].inputs[4]
+    assert p.state == state_ref(state) and call.state == (state,) and call.scratch_bytes == 0
     assert [c.name for c in call.constants] == ["op0_weights_feature", "op0_weights_time",
                                                 "op0_bias"]
-    graph = kt.read_graph(_model())
     assert call.inputs == (graph.inputs[0],) and call.outputs == (graph.outputs[0],)
     assert call.macs == 4 * (3 + 2)
 
@@ -213,7 +315,7 @@ def test_lowering_int8_state():
     p = call.params
     assert (p.state_min, p.state_max, p.state_zero_point) == (-128, 127, -5)
     assert p.weights_time_s16 is None and p.weights_time_s8.c_type == "int8_t"
-    assert call.scratch_bytes == 4 * 2
+    assert call.scratch_bytes == 0 and len(call.state) == 1
 
 
 def test_lowering_scales_are_float32_products():
@@ -242,7 +344,6 @@ def test_options_parsed():
     (dict(wt_zp=-1), UnsupportedModelError, "zero point -1"),
     (dict(state_dtype="int8"), UnsupportedModelError, "reads the state as the time weights' type"),
     (dict(wt_dtype="int32"), UnsupportedModelError, "the int8 SVDF takes int16 or int8"),
-    (dict(extra_op=True), UnsupportedModelError, "single operator"),
     (dict(rank=3, filters=4), ModelFileError, "not a multiple of the rank 3"),
     (dict(input_shape=(1, 1, 3)), ModelFileError, "expected 2 dimensions"),
     (dict(out_shape=(1, 3)), ModelFileError, "gives [1, 2]"),
@@ -275,3 +376,26 @@ def test_lowering_rejects_int16_input():
     with pytest.raises(UnsupportedModelError, match=r"op 0 \(SVDF\): input tensor 'input' is "
                                                     r"int16; only int8"):
         kt.lower_op(b.build())
+
+
+def _write(tmp_path: Path, model: bytes) -> Path:
+    path = tmp_path / "model.tflite"
+    path.write_bytes(model)
+    return path
+
+
+@pytest.mark.host
+def test_state_carries_over_past_a_reference_chunk(tmp_path: Path, host_cc: str):
+    """The reference runs inputs in chunks of 256, each on a fresh interpreter: for a model with
+    state, emulate keeps one interpreter for the whole sequence, as the generated code keeps its
+    state (without that, vectors 256 and 257 of this memory-3 SVDF differ)."""
+    from mcuforge.codegen import render_program
+    from mcuforge.emulate import check_on_host
+
+    model = svdf_model(CASES[0])
+    c_dir = render_program(compile_model(_write(tmp_path, model)), tmp_path / "c", model)
+    inputs = kt.case_rng("chunks").integers(-128, 128, size=(260, CASES[0].input_size),
+                                            dtype=np.int8)
+    result = check_on_host(c_dir, inputs, tmp_path / "build")
+    assert np.array_equal(result.generated, result.tflm), kt.first_differences(result.generated,
+                                                                               result.tflm)

@@ -159,6 +159,16 @@ class OpContext:
             self.unsupported(str(err))
         return mults, shifts
 
+    def multiplier(self, real: float, what: str) -> tuple[int, int]:
+        """``real`` as one (multiplier, shift) for a 32-bit requantization (shift <= 30)."""
+        try:
+            m, s = quant.quantize_multiplier(real)
+        except quant.QuantError as err:
+            self.unsupported(f"{what}: {err}")
+        if s > 30:
+            self.unsupported(f"{what} {real:.6g} is too large for a 32-bit requantization")
+        return m, s
+
     # ---- constant arrays ----
 
     def const(self, what: str, c_type: str, values: np.ndarray) -> ConstArray:

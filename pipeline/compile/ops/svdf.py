@@ -20,11 +20,10 @@ Arithmetic (done by TFLite-Micro in float32 where marked):
 The int32 sums can leave int32 for large time weights and states; TFLite-Micro's build wraps
 them, and so does the kernel, explicitly (it has no undefined behaviour).
 
-The state: mcuforge's planner has no arena slot that outlives a call yet, so the state lives in
-this call's scratch buffer, and that only persists from one invocation to the next, untouched by
-any other tensor, when SVDF is the model's only operator (then the scratch slot overlaps nothing
-and the static arena starts zeroed). Any other model is rejected until the planner gives
-variable tensors a slot of their own (see ``STATE_NOTE``).
+The state: a persistent arena slot of its own (the planner's variable-tensor slots, see
+compile/planner.py), shared with no other tensor and kept from one invocation to the next, so SVDF
+runs anywhere in a multi-op model. It starts all zero (static arena, and ``<name>_reset()``), which
+is TFLite-Micro's start in the kernel's encoding (see firmware/kernels/svdf.h).
 """
 
 from __future__ import annotations
@@ -36,20 +35,11 @@ import numpy as np
 
 from ...tflite.graph import DType, Graph, Operator, Tensor
 from ...tflite.options.recurrent import SVDFOptions
-from .. import quant
 from ..params import CStruct, arena_ptr, const_ptr, i32
-from ..program import SCRATCH, ArenaRef, ConstArray, KernelCall
+from ..program import ArenaRef, ConstArray, KernelCall, state_ref
 from .context import OpContext
 
 OPCODES = ("SVDF",)
-
-STATE_NOTE = (
-    "what the planner and codegen need for a state that outlives a call: the reader keeps "
-    "Tensor.is_variable; compile._lifetimes gives each variable tensor a slot live over the "
-    "whole program (first_use -1, last_use len(calls)) that nothing else may reuse; an "
-    "ArenaRef('state', tensor) resolves to that slot in codegen; the generated API zeroes the "
-    "slot at start and in a <name>_reset(); then this lowering passes state=that ref and "
-    "scratch_bytes=0 and drops the single-operator restriction")
 
 _STATE_TYPES = {DType.INT16: ("int16_t", -32768, 32767), DType.INT8: ("int8_t", -128, 127)}
 
@@ -106,16 +96,6 @@ def _per_tensor(o: OpContext, t: Tensor, role: str, dtypes: tuple[DType, ...],
     return t.quant.scale[0]
 
 
-def _multiplier(o: OpContext, real: float, what: str) -> tuple[int, int]:
-    try:
-        m, s = quant.quantize_multiplier(real)
-    except quant.QuantError as err:
-        o.unsupported(f"{what}: {err}")
-    if s > 30:
-        o.unsupported(f"{what} {real:.6g} is too large for a 32-bit requantization")
-    return m, s
-
-
 def lower(graph: Graph, op: Operator) -> KernelCall:
     o = OpContext(graph, op)
     options = o.options(SVDFOptions)
@@ -148,8 +128,9 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         o.unsupported(f"{label} is {state.dtype.name.lower()} but weights_time is "
                       f"{wt.dtype.name.lower()}; TFLite-Micro reads the state as the time "
                       f"weights' type")
-    if state.is_constant:
-        o.unsupported(f"{label} is a constant; it must be a variable tensor")
+    if state.is_constant or not state.is_variable:
+        o.unsupported(f"{label} is {'a constant' if state.is_constant else 'not variable'}; it "
+                      f"must be a variable tensor (state kept across invocations)")
     if state.shape != (batch, memory * num_filters):
         o.bad_file(f"{label} has shape {list(state.shape)}; expected "
                    f"[{batch}, {memory * num_filters}] (batch, memory * filters)")
@@ -168,15 +149,10 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         o.unsupported(f"bias scale {bias_scale:.6g} is not within 1e-5 of state scale * "
                       f"weights_time scale = {state_time:.6g} (TFLite-Micro requires it)")
 
-    if len(graph.operators) != 1:
-        o.unsupported(f"{label} must keep its value across invocations, and mcuforge has no "
-                      f"persistent arena slot for variable tensors yet: SVDF is supported only "
-                      f"as the model's single operator")
-
     scale_1 = float(_f32(_f32(in_scale) * _f32(wf_scale)) / _f32(state_scale))
     scale_2 = float(_f32(_f32(state_scale) * _f32(wt_scale)) / _f32(out_scale))
-    m1, s1 = _multiplier(o, scale_1, "input * weights_feature / state scale")
-    m2, s2 = _multiplier(o, scale_2, "state * weights_time / output scale")
+    m1, s1 = o.multiplier(scale_1, "input * weights_feature / state scale")
+    m2, s2 = o.multiplier(scale_2, "state * weights_time / output scale")
 
     c_type, lo, hi = _STATE_TYPES[state.dtype]
     time = np.asarray(wt.data).reshape(-1)
@@ -189,12 +165,11 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         weights_time_s16=o.const("weights_time", "int16_t", time) if c_type == "int16_t" else None,
         weights_time_s8=o.const("weights_time", "int8_t", time) if c_type == "int8_t" else None,
         bias=o.const("bias", "int32_t", _required(bias)),
-        state=SCRATCH,
+        state=state_ref(state.index),
     )
-    state_bytes = batch * num_filters * memory * state.dtype.itemsize
     return KernelCall.of(op, "svdf", "mf_svdf_s8", params, (inp.index,), (out.index,),
                          macs=int(batch * num_filters * (input_size + memory)),
-                         scratch_bytes=state_bytes)
+                         state=(state.index,))
 
 
 def _required(bias):

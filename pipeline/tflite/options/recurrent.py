@@ -1,6 +1,6 @@
 """Options of the recurrent ops: SVDF (lowered by compile/ops/svdf.py) and
-UNIDIRECTIONAL_SEQUENCE_LSTM (parsed so that the model reads; not lowered yet, so compiling it is
-the one-line "unsupported op" error).
+UNIDIRECTIONAL_SEQUENCE_LSTM (read by compile/ops/unidirectional_sequence_lstm.py, which is not
+registered yet, so compiling it is the one-line "unsupported op" error).
 
 Field ids and union tags are those of the TFLite schema (schema.fbs: ``table SVDFOptions {
 rank; fused_activation_function; asymmetric_quantize_inputs }``, member 6 of ``union
