@@ -18,6 +18,7 @@ Same input, same bytes: no timestamps, no absolute paths, stable ordering.
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,14 +112,34 @@ def _rendered_calls(program: Program) -> list[RenderedCall]:
     return out
 
 
+_INCLUDE = re.compile(r'^\s*#\s*include\s+"([A-Za-z0-9_]+)\.h"', re.M)
+
+
+def _portable_sources(kernels: set[str]) -> list[str]:
+    """The portable kernel C files ``kernels`` need: their own, and those of every kernel whose
+    header their .c or .h includes, transitively (TRANSPOSE and STRIDED_SLICE run on
+    strided_copy.c)."""
+    needed: set[str] = set()
+    todo = sorted(kernels)
+    while todo:
+        kernel = todo.pop()
+        if kernel in needed or not (KERNELS_DIR / f"{kernel}.c").is_file():
+            continue
+        needed.add(kernel)
+        for suffix in (".c", ".h"):
+            path = KERNELS_DIR / f"{kernel}{suffix}"
+            if path.is_file():
+                todo += [name for name in _INCLUDE.findall(path.read_text()) if name not in needed]
+    return sorted(needed)
+
+
 def _kernel_files(program: Program) -> list[tuple[Path, str]]:
     """(source, destination in the folder): every portable kernel header (the spec of each
-    kernel's contract, and the shared mf_*.h), and the .c and .h of each kernel the program calls,
-    portable or a backend's. A kernel's C file includes only its own header and the shared ones,
-    so the calls name every C file the folder needs."""
+    kernel's contract, and the shared mf_*.h), the .c of each portable kernel the program calls
+    and of those they build on, and the .c and .h of each backend kernel it calls."""
     files = [(f, f"kernels/{f.name}") for f in sorted(KERNELS_DIR.glob("*.h"))]
-    files += [(KERNELS_DIR / f"{kernel}.c", f"kernels/{kernel}.c")
-              for kernel in sorted({c.kernel for c in program.calls if c.backend == PORTABLE})]
+    portable = _portable_sources({c.kernel for c in program.calls if c.backend == PORTABLE})
+    files += [(KERNELS_DIR / f"{kernel}.c", f"kernels/{kernel}.c") for kernel in portable]
     used = sorted({(c.backend, c.kernel) for c in program.calls if c.backend != PORTABLE})
     for backend, kernel in used:
         folder = KERNELS_DIR / backend

@@ -12,7 +12,9 @@ also what the generated ``<name>_invoke`` takes.
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +116,9 @@ def load_vectors_file(path: Path, ios: Sequence[IOInfo], source: str | None = No
     arrays: list[tuple[str, np.ndarray]] = []
     missing = None
     try:
-        with np.load(path, allow_pickle=False) as f:
+        # the handle is ours: np.load leaves it open when the archive is bad
+        with open(path, "rb") as handle:
+            f = np.load(handle, allow_pickle=False)
             if not isinstance(f, np.lib.npyio.NpzFile):
                 raise ValueError("a single array, not an .npz archive")
             for k, io in enumerate(ios):
@@ -125,7 +129,11 @@ def load_vectors_file(path: Path, ios: Sequence[IOInfo], source: str | None = No
                 arrays.append((key, _array(f, key)))
             labels = _array(f, "labels") if "labels" in f.files else None
             keys = list(f.files)
-    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, AttributeError, TypeError) as exc:
+    # what numpy and zipfile raise on a damaged archive: an unknown compression method
+    # (NotImplementedError), an encrypted member (RuntimeError), damaged deflate data (zlib.error),
+    # a short header (struct.error, EOFError)
+    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, AttributeError, TypeError,
+            NotImplementedError, RuntimeError, zlib.error, struct.error) as exc:
         raise EmulationError(f"{path}: not a vectors .npz with an 'inputs' array "
                              f"({' '.join(str(exc).split())})") from exc
     if missing is not None:
