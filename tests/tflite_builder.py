@@ -367,22 +367,24 @@ def _bias_scales(input_scale: float, filter_scales: Sequence[float]) -> tuple[fl
 def conv2d_model(input_shape, filters: np.ndarray, bias: np.ndarray | None,
                  input_q: tuple[float, int], filter_scales: Sequence[float],
                  output_q: tuple[float, int], options: Conv2DOptions,
-                 output_shape: Sequence[int] | None = None, filter_zero_point: int = 0) -> bytes:
-    """CONV_2D: filters OHWI int8, bias int32 [O] or None (written as input -1), per-channel when
+                 output_shape: Sequence[int] | None = None, filter_zero_point: int = 0,
+                 act_dtype: str = "int8", bias_dtype: str = "int32") -> bytes:
+    """CONV_2D: filters OHWI int8, bias [O] of ``bias_dtype`` (int32; int64 or int32 with int16
+    activations, ``act_dtype``) or None (written as input -1), per-channel when
     len(filter_scales) > 1."""
     n, h, w, _ = input_shape
     o, kh, kw, _ = filters.shape
     if output_shape is None:
         output_shape = (n, *_spatial_output(options, h, w, kh, kw), o)
     b = ModelBuilder()
-    x = b.add_input(input_shape, *input_q)
+    x = b.add_input(input_shape, *input_q, dtype=act_dtype)
     f = b.add_const(filters.astype(np.int8), scale=tuple(filter_scales),
                     zero_point=filter_zero_point, axis=0, name="filter")
     bi = -1
     if bias is not None:
-        bi = b.add_const(np.asarray(bias, dtype=np.int32), name="bias", zero_point=0, axis=0,
+        bi = b.add_const(np.asarray(bias, dtype=bias_dtype), name="bias", zero_point=0, axis=0,
                          scale=_bias_scales(input_q[0], filter_scales))
-    y = b.add_output(output_shape, *output_q)
+    y = b.add_output(output_shape, *output_q, dtype=act_dtype)
     b.add_operator("CONV_2D", (x, f, bi), (y,), options)
     return b.build()
 
@@ -390,21 +392,22 @@ def conv2d_model(input_shape, filters: np.ndarray, bias: np.ndarray | None,
 def depthwise_conv2d_model(input_shape, filters: np.ndarray, bias: np.ndarray | None,
                            input_q: tuple[float, int], filter_scales: Sequence[float],
                            output_q: tuple[float, int], options: DepthwiseConv2DOptions,
-                           output_shape: Sequence[int] | None = None) -> bytes:
+                           output_shape: Sequence[int] | None = None,
+                           act_dtype: str = "int8", bias_dtype: str = "int32") -> bytes:
     """DEPTHWISE_CONV_2D: filters [1, kh, kw, C*M] int8; per-channel scales along axis 3."""
     n, h, w, _ = input_shape
     _, kh, kw, oc = filters.shape
     if output_shape is None:
         output_shape = (n, *_spatial_output(options, h, w, kh, kw), oc)
     b = ModelBuilder()
-    x = b.add_input(input_shape, *input_q)
+    x = b.add_input(input_shape, *input_q, dtype=act_dtype)
     f = b.add_const(filters.astype(np.int8), scale=tuple(filter_scales), zero_point=0, axis=3,
                     name="filter")
     bi = -1
     if bias is not None:
-        bi = b.add_const(np.asarray(bias, dtype=np.int32), name="bias", zero_point=0, axis=0,
+        bi = b.add_const(np.asarray(bias, dtype=bias_dtype), name="bias", zero_point=0, axis=0,
                          scale=_bias_scales(input_q[0], filter_scales))
-    y = b.add_output(output_shape, *output_q)
+    y = b.add_output(output_shape, *output_q, dtype=act_dtype)
     # Without a bias the operator gets two inputs, not a third input of -1: TFLite-Micro's
     # depthwise prepare step dereferences the missing bias tensor of a 3-input node (segfault).
     b.add_operator("DEPTHWISE_CONV_2D", (x, f, bi) if bi >= 0 else (x, f), (y,), options)
@@ -415,7 +418,8 @@ def fully_connected_model(input_shape, weights: np.ndarray, bias: np.ndarray | N
                           input_q: tuple[float, int], filter_scales: Sequence[float],
                           output_q: tuple[float, int], options: FullyConnectedOptions,
                           output_shape: Sequence[int] | None = None,
-                          filter_zero_point: int = 0) -> bytes:
+                          filter_zero_point: int = 0,
+                          act_dtype: str = "int8", bias_dtype: str = "int32") -> bytes:
     """FULLY_CONNECTED: weights [units, depth] int8; input flattened to [-1, depth]."""
     units, depth = weights.shape
     if output_shape is None:
@@ -424,14 +428,14 @@ def fully_connected_model(input_shape, weights: np.ndarray, bias: np.ndarray | N
         else:
             output_shape = (int(np.prod(input_shape)) // depth, units)
     b = ModelBuilder()
-    x = b.add_input(input_shape, *input_q)
+    x = b.add_input(input_shape, *input_q, dtype=act_dtype)
     f = b.add_const(weights.astype(np.int8), scale=tuple(filter_scales),
                     zero_point=filter_zero_point, axis=0, name="weights")
     bi = -1
     if bias is not None:
-        bi = b.add_const(np.asarray(bias, dtype=np.int32), name="bias", zero_point=0, axis=0,
+        bi = b.add_const(np.asarray(bias, dtype=bias_dtype), name="bias", zero_point=0, axis=0,
                          scale=_bias_scales(input_q[0], filter_scales))
-    y = b.add_output(output_shape, *output_q)
+    y = b.add_output(output_shape, *output_q, dtype=act_dtype)
     b.add_operator("FULLY_CONNECTED", (x, f, bi), (y,), options)
     return b.build()
 

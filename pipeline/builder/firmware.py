@@ -98,6 +98,13 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
     """Builds and size-checks; raises SizeError (itemized) when the image does not fit the board.
     The kernel backend follows ``kernels`` (builder.kernels): a folder generated for another
     backend or core is compiled again into ``<out_dir>/model/``."""
+    for io in (*model.inputs, *model.outputs):
+        if io.dtype != "int8_t":
+            # the serial protocol and QEMU runs exchange int8 vectors; a 16x8 model with int8
+            # ends (QUANTIZE int8 <-> int16 around it) builds
+            raise BuildError(f"{model.folder}: tensor '{io.name}' is {io.dtype}; firmware "
+                             f"builds take int8 model inputs and outputs only (int16 ones run "
+                             f"on the host)")
     tools = find_toolchain()
     out_dir = Path(out_dir) if out_dir else default_out_dir(model, board)
     with atomic_dir(out_dir) as tmp:

@@ -67,7 +67,11 @@ def _rendered_calls(program: Program) -> list[RenderedCall]:
                 raise AssertionError(ref)
             return f"arena + {program.scratch_slot(k).offset}"
 
-        pointers = [f"arena + {program.slot(t).offset}" for t in (*call.inputs, *call.outputs)]
+        tensors = (*call.inputs, *call.outputs)
+        types = call.arg_types or ("int8_t",) * len(tensors)
+        pointers = [f"arena + {program.slot(t).offset}" if c_type == "int8_t"
+                    else f"({c_type} *)(arena + {program.slot(t).offset})"
+                    for t, c_type in zip(tensors, types, strict=True)]
         scratch = f", {call.scratch_bytes:,} B scratch" if call.scratch_bytes else ""
         backend = f" [{call.backend}]" if call.backend != PORTABLE else ""
         out.append(RenderedCall(

@@ -29,6 +29,11 @@ from ..tflite.graph import Activation
 
 INT8_MIN, INT8_MAX = -128, 127
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT16_MIN, INT16_MAX = -(2**15), 2**15 - 1
+INT_RANGES = {"int8": (INT8_MIN, INT8_MAX), "int16": (INT16_MIN, INT16_MAX)}
+# The 64-bit requantization of the int16 kernels (mf_multiply_by_quantized_multiplier64) shifts
+# right by 15 - shift, which must stay >= 1.
+REQUANT64_MAX_SHIFT = 14
 
 # Softmax (int8): the scaled input difference is a Q5.26 value (TFLite-Micro's
 # kScaledDiffIntegerBits); exp() of anything below -31 does not matter next to exp(0).
@@ -205,11 +210,11 @@ def softmax_params(beta: float, input_scale: float,
 # ---- accumulator bound ----
 
 def accumulator_bound(weights_abs_sum: np.ndarray, input_zero_point: int,
-                      bias: np.ndarray | None) -> int:
-    """The largest |int32 accumulator| any input can produce, over the output channels:
-    sum(|w + filter_offset|) * max|x - input_zero_point| + |bias|, with x in [-128, 127].
-    (Also bounds every partial sum, whatever the summation order.)"""
-    max_x = max(INT8_MAX - input_zero_point, input_zero_point - INT8_MIN)
+                      bias: np.ndarray | None, qmin: int = INT8_MIN, qmax: int = INT8_MAX) -> int:
+    """The largest |accumulator| any input can produce, over the output channels:
+    sum(|w + filter_offset|) * max|x - input_zero_point| + |bias|, with x in [qmin, qmax]
+    (int8 by default). (Also bounds every partial sum, whatever the summation order.)"""
+    max_x = max(qmax - input_zero_point, input_zero_point - qmin)
     total = weights_abs_sum.astype(np.int64) * max_x
     if bias is not None:
         total = total + np.abs(bias.astype(np.int64))

@@ -94,11 +94,12 @@ def build_host(model: ModelInfo, work_dir: Path, cmsis: CmsisTrees | None = None
 
 
 def run_host(exe: Path, model: ModelInfo, inputs: np.ndarray, timeout: float = 600.0) -> np.ndarray:
-    """Feeds int8 vectors (see mcuforge.emulate.vectors) through the executable; returns outputs
-    [N, *vector_shape(output shape)]."""
-    flat = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
-    if flat.shape[1] != model.input.size:
-        raise EmulationError(f"input vectors have {flat.shape[1]} bytes each; {model.name} takes "
+    """Feeds int8 (or, for an int16 model, int16) vectors (see mcuforge.emulate.vectors) through
+    the executable; returns outputs [N, *vector_shape(output shape)]."""
+    flat = np.ascontiguousarray(inputs, dtype=model.input.numpy_dtype).reshape(len(inputs), -1)
+    if flat.nbytes // max(len(flat), 1) != model.input.size:
+        raise EmulationError(f"input vectors have {flat.nbytes // max(len(flat), 1)} bytes each; "
+                             f"{model.name} takes "
                              f"{model.input.size} (shape {list(model.input.shape)})")
     try:
         result = subprocess.run([str(exe)], input=flat.tobytes(), capture_output=True, timeout=timeout)
@@ -112,5 +113,5 @@ def run_host(exe: Path, model: ModelInfo, inputs: np.ndarray, timeout: float = 6
     if len(result.stdout) != expected:
         raise EmulationError(f"{exe.name} wrote {len(result.stdout)} bytes for {len(flat)} vectors, "
                              f"expected {expected}")
-    out = np.frombuffer(result.stdout, dtype=np.int8)
+    out = np.frombuffer(result.stdout, dtype=model.output.numpy_dtype)
     return out.reshape(len(flat), *vector_shape(model.output.shape))
