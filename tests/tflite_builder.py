@@ -480,19 +480,20 @@ def reshape_model(input_shape, output_shape, q: tuple[float, int],
 
 def pad_model(input_shape, paddings, q: tuple[float, int],
               constant: tuple[int, tuple[float, int]] | None = None,
-              output_q: tuple[float, int] | None = None) -> bytes:
-    """PAD (or PADV2 when ``constant`` = (int8 value, its (scale, zero point)) is given):
-    ``paddings`` [[before, after], ...] per dimension, written as a constant int32 [rank, 2]."""
+              output_q: tuple[float, int] | None = None, dtype: str = "int8") -> bytes:
+    """PAD (or PADV2 when ``constant`` = (value, its (scale, zero point)) is given):
+    ``paddings`` [[before, after], ...] per dimension, written as a constant int32 [rank, 2];
+    tensors (and the constant) of ``dtype``."""
     pads = np.asarray(paddings, dtype=np.int32).reshape(len(input_shape), 2)
     output_shape = tuple(int(d + p[0] + p[1]) for d, p in zip(input_shape, pads))
     b = ModelBuilder()
-    x = b.add_input(input_shape, *q)
+    x = b.add_input(input_shape, *q, dtype=dtype)
     inputs = [x, b.add_const(pads, name="paddings")]
     if constant is not None:
         value, (c_scale, c_zp) = constant
-        inputs.append(b.add_const(np.array([value], dtype=np.int8).reshape(()), scale=c_scale,
+        inputs.append(b.add_const(np.array([value], dtype=dtype).reshape(()), scale=c_scale,
                                   zero_point=c_zp, name="constant_values"))
-    y = b.add_output(output_shape, *(output_q or q))
+    y = b.add_output(output_shape, *(output_q or q), dtype=dtype)
     b.add_operator("PADV2" if constant is not None else "PAD", inputs, (y,))
     return b.build()
 

@@ -146,6 +146,25 @@ def derived(b: tb.ModelBuilder, x: int, x_shape: tuple[int, ...], x_scale: float
     return y
 
 
+def derived_s16(b: tb.ModelBuilder, x: int, x_shape: tuple[int, ...], x_scale: float,
+                shape: tuple[int, ...], scale: float, rng: np.random.Generator,
+                name: str = "other") -> int:
+    """An int16 tensor of ``shape`` (scale ``scale``, zero point 0) computed from the model
+    input by FULLY_CONNECTED (no bias: a 64-bit accumulator) and RESHAPE: ``derived`` for
+    int16 models (a second computed operand for ADD, CONCATENATION...)."""
+    n_in, n_out = math.prod(x_shape), math.prod(shape)
+    weights = rng.integers(-127, 128, size=(n_out, n_in)).astype(np.int8)
+    # accumulator spread ~ sqrt(n_in) * 18900 * 73 for uniform int16 data
+    w_scale = scale / (x_scale * math.sqrt(n_in) * 18900 * 73 / 12000.0)
+    w = b.add_const(weights, scale=w_scale, name=f"{name}_weights")
+    flat = b.add_tensor((1, n_out), "int16", scale=scale, zero_point=0, name=f"{name}_flat")
+    b.add_operator("FULLY_CONNECTED", (x, w, -1), (flat,), FullyConnectedOptions())
+    y = b.add_tensor(shape, "int16", scale=scale, zero_point=0, name=name)
+    b.add_operator("RESHAPE", (flat, b.add_const(np.array(shape, dtype=np.int32))), (y,),
+                   ReshapeOptions(new_shape=tuple(shape)))
+    return y
+
+
 # ---------------------------------------------------------------------------------------------
 # lowering in pure Python
 

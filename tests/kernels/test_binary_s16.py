@@ -9,7 +9,6 @@ model runs on the host over random and extreme int16 vectors against TFLite-Micr
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import kernel_testing as kt
 import tflite_builder as tb
 from kernel_testing import NONE, RELU, RELU6
 from mcuforge.errors import UnsupportedModelError
-from mcuforge.tflite.graph import AddOptions, FullyConnectedOptions, ReshapeOptions
+from mcuforge.tflite.graph import AddOptions
 
 
 @dataclass(frozen=True)
@@ -52,23 +51,6 @@ CASES = [
 MUL_OUT_FACTOR = 2.0**15 / 3
 
 
-def _derived16(b: tb.ModelBuilder, x: int, x_shape: tuple[int, ...], x_scale: float,
-               shape: tuple[int, ...], scale: float, rng: np.random.Generator) -> int:
-    """An int16 tensor of ``shape`` (scale ``scale``, zero point 0) computed from the model
-    input by FULLY_CONNECTED (no bias: a 64-bit accumulator) and RESHAPE."""
-    n_in, n_out = math.prod(x_shape), math.prod(shape)
-    weights = rng.integers(-127, 128, size=(n_out, n_in)).astype(np.int8)
-    # accumulator spread ~ sqrt(n_in) * 18900 * 73 for uniform int16 data
-    w_scale = scale / (x_scale * math.sqrt(n_in) * 18900 * 73 / 12000.0)
-    w = b.add_const(weights, scale=w_scale, name="other_weights")
-    flat = b.add_tensor((1, n_out), "int16", scale=scale, zero_point=0, name="other_flat")
-    b.add_operator("FULLY_CONNECTED", (x, w, -1), (flat,), FullyConnectedOptions())
-    y = b.add_tensor(shape, "int16", scale=scale, zero_point=0, name="other")
-    b.add_operator("RESHAPE", (flat, b.add_const(np.array(shape, dtype=np.int32))), (y,),
-                   ReshapeOptions(new_shape=tuple(shape)))
-    return y
-
-
 def binary16_model(opcode: str, c: Binary16Case) -> bytes:
     rng = kt.case_rng(f"{opcode}_{c.id}")
     b = tb.ModelBuilder()
@@ -77,7 +59,7 @@ def binary16_model(opcode: str, c: Binary16Case) -> bytes:
         other, other_shape, other_scale = x, c.x_shape, c.x_scale
     else:
         other_shape, other_scale = c.other_shape, c.other_scale
-        other = _derived16(b, x, c.x_shape, c.x_scale, other_shape, other_scale, rng)
+        other = kt.derived_s16(b, x, c.x_shape, c.x_scale, other_shape, other_scale, rng)
     out_scale = c.out_scale
     if opcode == "MUL":
         out_scale = c.x_scale * other_scale * MUL_OUT_FACTOR * (c.out_scale / 2e-3)
