@@ -442,15 +442,16 @@ def fully_connected_model(input_shape, weights: np.ndarray, bias: np.ndarray | N
 
 def pool2d_model(kind: str, input_shape, q: tuple[float, int], options: Pool2DOptions,
                  output_shape: Sequence[int] | None = None,
-                 output_q: tuple[float, int] | None = None) -> bytes:
-    """AVERAGE_POOL_2D or MAX_POOL_2D; output quantization defaults to the input's."""
+                 output_q: tuple[float, int] | None = None, dtype: str = "int8") -> bytes:
+    """AVERAGE_POOL_2D or MAX_POOL_2D; output quantization defaults to the input's; tensors of
+    ``dtype``."""
     n, h, w, c = input_shape
     if output_shape is None:
         output_shape = (n, conv_output_size(options.padding, h, options.filter_h, options.stride_h),
                         conv_output_size(options.padding, w, options.filter_w, options.stride_w), c)
     b = ModelBuilder()
-    x = b.add_input(input_shape, *q)
-    y = b.add_output(output_shape, *(output_q or q))
+    x = b.add_input(input_shape, *q, dtype=dtype)
+    y = b.add_output(output_shape, *(output_q or q), dtype=dtype)
     b.add_operator(kind, (x,), (y,), options)
     return b.build()
 
