@@ -34,9 +34,11 @@ def do_emulate(c_dir: str, board_name: str | None, vectors_file: str | None, ran
     ``profile`` (a board only) also times every kernel call and prints the per-layer table."""
     model = ModelInfo.load(c_dir)
     if vectors_file:
-        vectors = load_vectors_file(Path(vectors_file), model.input.shape)
+        vectors = load_vectors_file(Path(vectors_file), model.input.shape,
+                                    dtype=model.input.numpy_dtype)
     else:
-        vectors = random_vectors(random if random is not None else 100, model.input.shape, seed)
+        vectors = random_vectors(random if random is not None else 100, model.input.shape, seed,
+                                 model.input.numpy_dtype)
     if board_name:
         board = emulated_board(board_name)
 

@@ -17,10 +17,12 @@ from ..reference.shapes import vector_shape
 
 __all__ = ["Vectors", "load_vectors_file", "random_vectors", "vector_shape"]
 
+INT8 = np.dtype(np.int8)   # the default vector type (int16 models pass np.int16)
+
 
 @dataclass(frozen=True)
 class Vectors:
-    inputs: np.ndarray            # int8 [N, *vector_shape(input shape)], N >= 1
+    inputs: np.ndarray            # int8 (or int16) [N, *vector_shape(input shape)], N >= 1
     labels: np.ndarray | None     # int64 [N] class indices, or None
     source: str                   # what a person reads in the summary
 
@@ -31,8 +33,10 @@ class Vectors:
                        f"{self.source}, first {n:,}")
 
 
-def load_vectors_file(path: Path, shape: tuple[int, ...], source: str | None = None) -> Vectors:
-    """An .npz with an int8 ``inputs`` array [N, ...] and optional integer ``labels`` [N]."""
+def load_vectors_file(path: Path, shape: tuple[int, ...], source: str | None = None,
+                      dtype: np.dtype = INT8) -> Vectors:
+    """An .npz with an int8 (an int16 model: int16) ``inputs`` array [N, ...] and optional
+    integer ``labels`` [N]."""
     path = Path(path)
     if not path.is_file():
         raise EmulationError(f"{path}: no such vectors file")
@@ -45,8 +49,8 @@ def load_vectors_file(path: Path, shape: tuple[int, ...], source: str | None = N
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, AttributeError, TypeError) as exc:
         raise EmulationError(f"{path}: not a vectors .npz with an 'inputs' array "
                              f"({' '.join(str(exc).split())})") from exc
-    if inputs.dtype != np.int8:
-        raise EmulationError(f"{path}: 'inputs' are {inputs.dtype}; the model takes int8 "
+    if inputs.dtype != dtype:
+        raise EmulationError(f"{path}: 'inputs' are {inputs.dtype}; the model takes {dtype} "
                              "(quantize the inputs with the model's input scale and zero point)")
     want = vector_shape(shape)
     if inputs.ndim < 1 or len(inputs) == 0 or inputs.shape[1:] != want:
@@ -60,9 +64,12 @@ def load_vectors_file(path: Path, shape: tuple[int, ...], source: str | None = N
     return Vectors(inputs, labels, source or str(path))
 
 
-def random_vectors(n: int, shape: tuple[int, ...], seed: int) -> Vectors:
+def random_vectors(n: int, shape: tuple[int, ...], seed: int,
+                   dtype: np.dtype = INT8) -> Vectors:
+    """``n`` uniformly random vectors over the whole range of ``dtype`` (int8, or int16)."""
     if n < 1:
         raise EmulationError(f"--random {n}: the number of random vectors must be at least 1")
     rng = np.random.default_rng(seed)
-    return Vectors(rng.integers(-128, 128, size=(n, *vector_shape(shape)), dtype=np.int8), None,
-                   f"{n} random vectors (seed {seed})")
+    info = np.iinfo(dtype)
+    return Vectors(rng.integers(info.min, info.max + 1, size=(n, *vector_shape(shape)),
+                                dtype=dtype), None, f"{n} random vectors (seed {seed})")
