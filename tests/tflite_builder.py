@@ -457,10 +457,11 @@ def pool2d_model(kind: str, input_shape, q: tuple[float, int], options: Pool2DOp
 
 
 def softmax_model(input_shape, input_q: tuple[float, int], beta: float = 1.0,
-                  output_q: tuple[float, int] = (1.0 / 256.0, -128)) -> bytes:
+                  output_q: tuple[float, int] = (1.0 / 256.0, -128),
+                  dtype: str = "int8") -> bytes:
     b = ModelBuilder()
-    x = b.add_input(input_shape, *input_q)
-    y = b.add_output(input_shape, *output_q)
+    x = b.add_input(input_shape, *input_q, dtype=dtype)
+    y = b.add_output(input_shape, *output_q, dtype=dtype)
     b.add_operator("SOFTMAX", (x,), (y,), SoftmaxOptions(beta=beta))
     return b.build()
 
