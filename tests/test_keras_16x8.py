@@ -1,4 +1,5 @@
-"""End to end: a small Keras conv + dense classifier converted by TensorFlow to a "16x8" model
+"""End to end: a small Keras conv + dense classifier (convolutions, both poolings, a residual
+ADD, dense, softmax) converted by TensorFlow to a "16x8" model
 (int16 activations, int8 weights, int64 biases; int16 input and output), compiled by mcuforge and
 run on the host, bit-exact against TFLite-Micro on random int16 inputs.
 
@@ -26,7 +27,8 @@ from mcuforge.tflite.reader import read_model
 
 SEED = 3
 INPUT_SHAPE = (12, 10, 1)
-DESCRIPTION = f"conv3x3x8-relu/dwconv3x3s2-relu6/conv1x1x6/flatten/dense5 seed{SEED} {INPUT_SHAPE}"
+DESCRIPTION = (f"conv3x3x8-relu/maxpool2/dwconv3x3-relu6/add/avgpool2/conv1x1x6/flatten/dense5/"
+               f"softmax seed{SEED} {INPUT_SHAPE}")
 
 
 def _convert_16x8(tf) -> bytes:
@@ -36,11 +38,14 @@ def _convert_16x8(tf) -> bytes:
     keras.utils.set_random_seed(SEED)
     inputs = keras.Input(shape=INPUT_SHAPE, batch_size=1)
     x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
-    x = layers.DepthwiseConv2D(3, strides=2, padding="same")(x)
-    x = layers.ReLU(6.0)(x)
+    x = layers.MaxPooling2D(2)(x)
+    y = layers.DepthwiseConv2D(3, padding="same")(x)
+    y = layers.ReLU(6.0)(y)
+    x = layers.Add()([x, y])
+    x = layers.AveragePooling2D(2)(x)
     x = layers.Conv2D(6, 1)(x)
     x = layers.Flatten()(x)
-    outputs = layers.Dense(5)(x)
+    outputs = layers.Dense(5, activation="softmax")(x)
     model = keras.Model(inputs, outputs)
     rng = np.random.default_rng(SEED)
     representative = rng.uniform(-1.0, 1.0, size=(24, *INPUT_SHAPE)).astype(np.float32)
@@ -79,12 +84,14 @@ def test_keras_16x8_classifier_bit_exact(tmp_path: Path, host_cc: str):
     model.write_bytes(keras_16x8_model())
     graph = read_model(model)
     ops = Counter(op.opcode for op in graph.operators)
-    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"} <= set(ops), dict(ops)
+    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MAX_POOL_2D",
+            "AVERAGE_POOL_2D", "SOFTMAX"} <= set(ops), dict(ops)
     assert graph.tensor(graph.inputs[0]).dtype.name == "INT16"
 
     program = compile_model(model)
     assert {c.kernel for c in program.calls} >= {"conv2d_s16", "depthwise_conv2d_s16",
-                                                 "fully_connected_s16"}
+                                                 "fully_connected_s16", "add_s16",
+                                                 "pooling_s16", "softmax_s16"}
     c_dir = render_program(program, tmp_path / "c", model.read_bytes())
     rng = np.random.default_rng(SEED)
     inputs = rng.integers(-32768, 32768, size=(40, *INPUT_SHAPE), dtype=np.int16)
@@ -93,4 +100,4 @@ def test_keras_16x8_classifier_bit_exact(tmp_path: Path, host_cc: str):
     assert result.vs_tflm.ok, result.vs_tflm
     assert np.array_equal(result.generated, result.tflm)
     # the outputs vary: a constant output would pass trivially
-    assert len(np.unique(result.generated)) > 20
+    assert len(np.unique(result.generated)) > 20, np.unique(result.generated)
