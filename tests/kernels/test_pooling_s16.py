@@ -1,5 +1,5 @@
 """AVERAGE_POOL_2D and MAX_POOL_2D of int16 tensors (TFLite "16x8"):
-mcuforge.compile.ops.pooling and firmware/kernels/pooling_s16.c, run on the host against
+mcuforge.compile.ops.pooling and the _s16 functions of firmware/kernels/pooling.c, run on the host against
 TFLite-Micro (kernel_testing.run_case) over random and extreme int16 vectors."""
 
 from __future__ import annotations
@@ -41,5 +41,5 @@ def test_lowering_pooling_s16():
     options = Pool2DOptions(VALID, 2, 2, 2, 2)
     model = tb.pool2d_model("AVERAGE_POOL_2D", (1, 4, 4, 1), Q16, options, dtype="int16")
     call = kt.lower_op(model)
-    assert (call.kernel, call.function) == ("pooling_s16", "mf_avg_pool2d_s16")
+    assert (call.kernel, call.function) == ("pooling", "mf_avg_pool2d_s16")
     assert (call.params.act_min, call.params.act_max) == (-32768, 32767)

@@ -1,5 +1,5 @@
 """ADD -> mf_add_s8 (firmware/kernels/add.c): int8 with TFLite's two-input rescaling and
-numpy broadcasting; int16 (16x8 models) -> mf_add_s16 (add_s16.c), the same arithmetic with
+numpy broadcasting; int16 (16x8 models) -> mf_add_s16 (same file), the same arithmetic with
 inputs scaled by 2^15 instead of 2^20."""
 
 from __future__ import annotations
@@ -86,6 +86,6 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         output_offset=zpo, act_min=act[0], act_max=act[1],
     )
     if s16:
-        return KernelCall.of(op, "add_s16", "mf_add_s16", params, (in1.index, in2.index),
+        return KernelCall.of(op, "add", "mf_add_s16", params, (in1.index, in2.index),
                              (out.index,), arg_types=("int16_t",) * 3)
     return KernelCall.of(op, "add", "mf_add_s8", params, (in1.index, in2.index), (out.index,))

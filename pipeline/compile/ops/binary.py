@@ -64,15 +64,15 @@ class BinaryOperands:
 
     @property
     def s16(self) -> bool:
-        """int16 operands (a 16x8 model): the kernel is ``<kernel>_s16``."""
+        """int16 operands (a 16x8 model): the kernel's ``_s16`` function."""
         return self.output.tensor.dtype is DType.INT16
 
     def call(self, op: Operator, kernel: str, name: str, params: CStruct, **extra) -> KernelCall:
         """The KernelCall of ``name``'s two-input function, or of its ``_const`` function when an
         operand is a constant (``name`` "mf_mul" -> "mf_mul_s8" / "mf_mul_const_s8"); for int16
-        operands ``<kernel>_s16`` and "mf_mul_s16"."""
+        operands "mf_mul_s16"."""
         if self.s16:
-            return KernelCall.of(op, f"{kernel}_s16", f"{name}_s16", params, self.arena_inputs,
+            return KernelCall.of(op, kernel, f"{name}_s16", params, self.arena_inputs,
                                  (self.output.tensor.index,), arg_types=("int16_t",) * 3, **extra)
         function = f"{name}_const_s8" if self.broadcast.constant_input else f"{name}_s8"
         return KernelCall.of(op, kernel, function, params, self.arena_inputs,

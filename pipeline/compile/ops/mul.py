@@ -1,6 +1,6 @@
 """MUL -> mf_mul_s8 / mf_mul_const_s8 (firmware/kernels/mul.c): int8 with numpy broadcasting,
 either input possibly a constant, fused activations; int16 (16x8 models, both inputs computed)
--> mf_mul_s16 (mul_s16.c), the same arithmetic."""
+-> mf_mul_s16 (same file), the same arithmetic."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """AVERAGE_POOL_2D -> mf_avg_pool2d_s8 and MAX_POOL_2D -> mf_max_pool2d_s8
 (firmware/kernels/pooling.c: the two share their window walk); int16 (16x8 models) ->
-mf_avg_pool2d_s16 / mf_max_pool2d_s16 (pooling_s16.c), the same arithmetic."""
+mf_avg_pool2d_s16 / mf_max_pool2d_s16 (same file), the same arithmetic."""
 
 from __future__ import annotations
 
@@ -78,6 +78,6 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         pad_h=pad_h, pad_w=pad_w, act_min=act[0], act_max=act[1],
     )
     if s16:
-        return KernelCall.of(op, "pooling_s16", FUNCTIONS[op.opcode].replace("_s8", "_s16"),
+        return KernelCall.of(op, "pooling", FUNCTIONS[op.opcode].replace("_s8", "_s16"),
                              params, (inp.index,), (out.index,), arg_types=("int16_t", "int16_t"))
     return KernelCall.of(op, "pooling", FUNCTIONS[op.opcode], params, (inp.index,), (out.index,))

@@ -1,6 +1,6 @@
 """SUB -> mf_sub_s8 / mf_sub_const_s8 (firmware/kernels/sub.c): int8 with TFLite's two-input
 rescaling (the constants of ADD), numpy broadcasting, either input possibly a constant, fused
-activations; int16 (16x8 models, both inputs computed) -> mf_sub_s16 (sub_s16.c), inputs scaled
+activations; int16 (16x8 models, both inputs computed) -> mf_sub_s16 (same file), inputs scaled
 by 2^15 instead of 2^20."""
 
 from __future__ import annotations
