@@ -13,7 +13,7 @@ import numpy as np
 
 # Values per line of an array initializer, by element type (about 100 columns for any value).
 VALUES_PER_LINE = {"int8_t": 16, "uint8_t": 16, "int16_t": 12, "uint16_t": 12,
-                   "int32_t": 8, "uint32_t": 8}
+                   "int32_t": 8, "uint32_t": 8, "int64_t": 6}
 
 
 def generated_notice(version: str, source: str | None = None, sha256: str | None = None) -> str:
@@ -31,9 +31,14 @@ def generated_header(version: str, source: str | None = None, sha256: str | None
 
 def c_int(value: int) -> str:
     """A decimal integer literal; INT32_MIN is spelled as an expression (``-2147483648`` is an
-    unsigned long in C89 and a long on some C99 targets)."""
+    unsigned long in C89 and a long on some C99 targets), and so is INT64_MIN. Values beyond
+    32 bits get an ``LL`` suffix (int64_t arrays)."""
     value = int(value)
-    return "(-2147483647 - 1)" if value == -2**31 else str(value)
+    if value == -2**31:
+        return "(-2147483647 - 1)"
+    if value == -2**63:
+        return "(-9223372036854775807LL - 1)"
+    return f"{value}LL" if not -2**31 <= value < 2**31 else str(value)
 
 
 def c_hex32(value: int) -> str:

@@ -367,22 +367,24 @@ def _bias_scales(input_scale: float, filter_scales: Sequence[float]) -> tuple[fl
 def conv2d_model(input_shape, filters: np.ndarray, bias: np.ndarray | None,
                  input_q: tuple[float, int], filter_scales: Sequence[float],
                  output_q: tuple[float, int], options: Conv2DOptions,
-                 output_shape: Sequence[int] | None = None, filter_zero_point: int = 0) -> bytes:
-    """CONV_2D: filters OHWI int8, bias int32 [O] or None (written as input -1), per-channel when
+                 output_shape: Sequence[int] | None = None, filter_zero_point: int = 0,
+                 act_dtype: str = "int8", bias_dtype: str = "int32") -> bytes:
+    """CONV_2D: filters OHWI int8, bias [O] of ``bias_dtype`` (int32; int64 or int32 with int16
+    activations, ``act_dtype``) or None (written as input -1), per-channel when
     len(filter_scales) > 1."""
     n, h, w, _ = input_shape
     o, kh, kw, _ = filters.shape
     if output_shape is None:
         output_shape = (n, *_spatial_output(options, h, w, kh, kw), o)
     b = ModelBuilder()
-    x = b.add_input(input_shape, *input_q)
+    x = b.add_input(input_shape, *input_q, dtype=act_dtype)
     f = b.add_const(filters.astype(np.int8), scale=tuple(filter_scales),
                     zero_point=filter_zero_point, axis=0, name="filter")
     bi = -1
     if bias is not None:
-        bi = b.add_const(np.asarray(bias, dtype=np.int32), name="bias", zero_point=0, axis=0,
+        bi = b.add_const(np.asarray(bias, dtype=bias_dtype), name="bias", zero_point=0, axis=0,
                          scale=_bias_scales(input_q[0], filter_scales))
-    y = b.add_output(output_shape, *output_q)
+    y = b.add_output(output_shape, *output_q, dtype=act_dtype)
     b.add_operator("CONV_2D", (x, f, bi), (y,), options)
     return b.build()
 
@@ -390,21 +392,22 @@ def conv2d_model(input_shape, filters: np.ndarray, bias: np.ndarray | None,
 def depthwise_conv2d_model(input_shape, filters: np.ndarray, bias: np.ndarray | None,
                            input_q: tuple[float, int], filter_scales: Sequence[float],
                            output_q: tuple[float, int], options: DepthwiseConv2DOptions,
-                           output_shape: Sequence[int] | None = None) -> bytes:
+                           output_shape: Sequence[int] | None = None,
+                           act_dtype: str = "int8", bias_dtype: str = "int32") -> bytes:
     """DEPTHWISE_CONV_2D: filters [1, kh, kw, C*M] int8; per-channel scales along axis 3."""
     n, h, w, _ = input_shape
     _, kh, kw, oc = filters.shape
     if output_shape is None:
         output_shape = (n, *_spatial_output(options, h, w, kh, kw), oc)
     b = ModelBuilder()
-    x = b.add_input(input_shape, *input_q)
+    x = b.add_input(input_shape, *input_q, dtype=act_dtype)
     f = b.add_const(filters.astype(np.int8), scale=tuple(filter_scales), zero_point=0, axis=3,
                     name="filter")
     bi = -1
     if bias is not None:
-        bi = b.add_const(np.asarray(bias, dtype=np.int32), name="bias", zero_point=0, axis=0,
+        bi = b.add_const(np.asarray(bias, dtype=bias_dtype), name="bias", zero_point=0, axis=0,
                          scale=_bias_scales(input_q[0], filter_scales))
-    y = b.add_output(output_shape, *output_q)
+    y = b.add_output(output_shape, *output_q, dtype=act_dtype)
     # Without a bias the operator gets two inputs, not a third input of -1: TFLite-Micro's
     # depthwise prepare step dereferences the missing bias tensor of a 3-input node (segfault).
     b.add_operator("DEPTHWISE_CONV_2D", (x, f, bi) if bi >= 0 else (x, f), (y,), options)
@@ -415,7 +418,8 @@ def fully_connected_model(input_shape, weights: np.ndarray, bias: np.ndarray | N
                           input_q: tuple[float, int], filter_scales: Sequence[float],
                           output_q: tuple[float, int], options: FullyConnectedOptions,
                           output_shape: Sequence[int] | None = None,
-                          filter_zero_point: int = 0) -> bytes:
+                          filter_zero_point: int = 0,
+                          act_dtype: str = "int8", bias_dtype: str = "int32") -> bytes:
     """FULLY_CONNECTED: weights [units, depth] int8; input flattened to [-1, depth]."""
     units, depth = weights.shape
     if output_shape is None:
@@ -424,38 +428,40 @@ def fully_connected_model(input_shape, weights: np.ndarray, bias: np.ndarray | N
         else:
             output_shape = (int(np.prod(input_shape)) // depth, units)
     b = ModelBuilder()
-    x = b.add_input(input_shape, *input_q)
+    x = b.add_input(input_shape, *input_q, dtype=act_dtype)
     f = b.add_const(weights.astype(np.int8), scale=tuple(filter_scales),
                     zero_point=filter_zero_point, axis=0, name="weights")
     bi = -1
     if bias is not None:
-        bi = b.add_const(np.asarray(bias, dtype=np.int32), name="bias", zero_point=0, axis=0,
+        bi = b.add_const(np.asarray(bias, dtype=bias_dtype), name="bias", zero_point=0, axis=0,
                          scale=_bias_scales(input_q[0], filter_scales))
-    y = b.add_output(output_shape, *output_q)
+    y = b.add_output(output_shape, *output_q, dtype=act_dtype)
     b.add_operator("FULLY_CONNECTED", (x, f, bi), (y,), options)
     return b.build()
 
 
 def pool2d_model(kind: str, input_shape, q: tuple[float, int], options: Pool2DOptions,
                  output_shape: Sequence[int] | None = None,
-                 output_q: tuple[float, int] | None = None) -> bytes:
-    """AVERAGE_POOL_2D or MAX_POOL_2D; output quantization defaults to the input's."""
+                 output_q: tuple[float, int] | None = None, dtype: str = "int8") -> bytes:
+    """AVERAGE_POOL_2D or MAX_POOL_2D; output quantization defaults to the input's; tensors of
+    ``dtype``."""
     n, h, w, c = input_shape
     if output_shape is None:
         output_shape = (n, conv_output_size(options.padding, h, options.filter_h, options.stride_h),
                         conv_output_size(options.padding, w, options.filter_w, options.stride_w), c)
     b = ModelBuilder()
-    x = b.add_input(input_shape, *q)
-    y = b.add_output(output_shape, *(output_q or q))
+    x = b.add_input(input_shape, *q, dtype=dtype)
+    y = b.add_output(output_shape, *(output_q or q), dtype=dtype)
     b.add_operator(kind, (x,), (y,), options)
     return b.build()
 
 
 def softmax_model(input_shape, input_q: tuple[float, int], beta: float = 1.0,
-                  output_q: tuple[float, int] = (1.0 / 256.0, -128)) -> bytes:
+                  output_q: tuple[float, int] = (1.0 / 256.0, -128),
+                  dtype: str = "int8") -> bytes:
     b = ModelBuilder()
-    x = b.add_input(input_shape, *input_q)
-    y = b.add_output(input_shape, *output_q)
+    x = b.add_input(input_shape, *input_q, dtype=dtype)
+    y = b.add_output(input_shape, *output_q, dtype=dtype)
     b.add_operator("SOFTMAX", (x,), (y,), SoftmaxOptions(beta=beta))
     return b.build()
 
@@ -476,19 +482,20 @@ def reshape_model(input_shape, output_shape, q: tuple[float, int],
 
 def pad_model(input_shape, paddings, q: tuple[float, int],
               constant: tuple[int, tuple[float, int]] | None = None,
-              output_q: tuple[float, int] | None = None) -> bytes:
-    """PAD (or PADV2 when ``constant`` = (int8 value, its (scale, zero point)) is given):
-    ``paddings`` [[before, after], ...] per dimension, written as a constant int32 [rank, 2]."""
+              output_q: tuple[float, int] | None = None, dtype: str = "int8") -> bytes:
+    """PAD (or PADV2 when ``constant`` = (value, its (scale, zero point)) is given):
+    ``paddings`` [[before, after], ...] per dimension, written as a constant int32 [rank, 2];
+    tensors (and the constant) of ``dtype``."""
     pads = np.asarray(paddings, dtype=np.int32).reshape(len(input_shape), 2)
     output_shape = tuple(int(d + p[0] + p[1]) for d, p in zip(input_shape, pads))
     b = ModelBuilder()
-    x = b.add_input(input_shape, *q)
+    x = b.add_input(input_shape, *q, dtype=dtype)
     inputs = [x, b.add_const(pads, name="paddings")]
     if constant is not None:
         value, (c_scale, c_zp) = constant
-        inputs.append(b.add_const(np.array([value], dtype=np.int8).reshape(()), scale=c_scale,
+        inputs.append(b.add_const(np.array([value], dtype=dtype).reshape(()), scale=c_scale,
                                   zero_point=c_zp, name="constant_values"))
-    y = b.add_output(output_shape, *(output_q or q))
+    y = b.add_output(output_shape, *(output_q or q), dtype=dtype)
     b.add_operator("PADV2" if constant is not None else "PAD", inputs, (y,))
     return b.build()
 

@@ -1,5 +1,5 @@
 /*
- * mcuforge kernel: ADD, int8.
+ * mcuforge kernel: ADD, int8 and int16.
  * The params struct is mirrored field for field by mcuforge.compile.ops.add;
  * tests/kernels/test_params_layout.py compares the two through the compiled DWARF.
  */
@@ -42,6 +42,10 @@ typedef struct {
 
 mf_status mf_add_s8(const mf_add_params *p, const int8_t *input1, const int8_t *input2,
                     int8_t *output);
+/* ADD of two int16 tensors (16x8 models): the same arithmetic with left_shift 15 (<= 15),
+ * zero points 0 (offsets 0, required by the generator), act_min/act_max in the int16 range. */
+mf_status mf_add_s16(const mf_add_params *p, const int16_t *input1, const int16_t *input2,
+                     int16_t *output);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /*
- * mcuforge: integer fixed-point helpers shared by the int8 kernels.
+ * mcuforge: integer fixed-point helpers shared by the int8 and int16 kernels.
  *
  * Everything here is `static inline`, portable C99 and free of undefined behaviour for the value
  * ranges stated at each function (int32_t is two's complement by definition of the exact-width
@@ -79,6 +79,30 @@ static inline int32_t mf_multiply_by_quantized_multiplier(int32_t x, int32_t mul
 static inline int32_t mf_add_wrapping(int32_t a, int32_t b)
 {
     return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+/* floor(x / 2^n) for a 64-bit x and 0 <= n <= 62, without relying on how `>>` treats negative
+ * values (the same complement trick as mf_shift_right_floor). */
+static inline int64_t mf_shift_right_floor64(int64_t x, int n)
+{
+    return (x >= 0) ? (int64_t)(x >> n) : (int64_t)~((~x) >> n);
+}
+
+/* Requantize a 64-bit accumulator (the int16-activation kernels with an int64 bias), with
+ * TFLite-Micro's rounding for that case: the Q0.31 multiplier is first rounded to 16 bits,
+ * m16 = (multiplier + 2^15) >> 16 in [2^14, 2^15] (2^15 - 1 from 0x7FFF0000 up), then
+ * result = floor((x * m16 + 2^(t - 1)) / 2^t) with t = 15 - shift (one rounding, ties toward
+ * +infinity), truncated to 32 bits (modular: the uint32_t -> int32_t step of the file comment).
+ * Preconditions, checked by the generator: multiplier in [0, 2^31), shift in [-31, 14] (so
+ * 1 <= t <= 46) and |x| < 2^47, so |x * m16| + 2^(t - 1) < 2^63. */
+static inline int32_t mf_multiply_by_quantized_multiplier64(int64_t x, int32_t multiplier,
+                                                            int32_t shift)
+{
+    const int64_t m16 = (multiplier < 0x7FFF0000) ? (int64_t)((multiplier + (1 << 15)) >> 16)
+                                                  : (int64_t)0x7FFF;
+    const int t = 15 - (int)shift;
+    const int64_t scaled = mf_shift_right_floor64(x * m16 + ((int64_t)1 << (t - 1)), t);
+    return (int32_t)(uint32_t)(uint64_t)scaled;
 }
 
 /* Clamp to [lo, hi] (lo <= hi). */

@@ -1,5 +1,5 @@
 /*
- * mcuforge kernel: MUL, int8.
+ * mcuforge kernel: MUL, int8 and int16.
  * The params struct is mirrored field for field by mcuforge.compile.ops.mul;
  * tests/kernels/test_params_layout.py compares the two through the compiled DWARF.
  */
@@ -36,6 +36,10 @@ mf_status mf_mul_s8(const mf_mul_params *p, const int8_t *input1, const int8_t *
                     int8_t *output);
 /* One operand is broadcast.constant; `input` is the other one. */
 mf_status mf_mul_const_s8(const mf_mul_params *p, const int8_t *input, int8_t *output);
+/* MUL of two int16 tensors in the arena (16x8 models): the same arithmetic, zero points 0,
+ * act_min/act_max in the int16 range. */
+mf_status mf_mul_s16(const mf_mul_params *p, const int16_t *input1, const int16_t *input2,
+                     int16_t *output);
 
 #ifdef __cplusplus
 }

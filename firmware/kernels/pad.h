@@ -1,5 +1,5 @@
 /*
- * mcuforge kernel: PAD and PADV2, int8.
+ * mcuforge kernel: PAD and PADV2, int8 and int16.
  * The params struct is mirrored field for field by mcuforge.compile.ops.pad;
  * tests/kernels/test_params_layout.py compares the two through the compiled DWARF.
  */
@@ -27,6 +27,8 @@ typedef struct {
 } mf_pad_params;
 
 mf_status mf_pad_s8(const mf_pad_params *p, const int8_t *input, int8_t *output);
+/* The same for int16 tensors (16x8 models); pad_value in [-32768, 32767]. */
+mf_status mf_pad_s16(const mf_pad_params *p, const int16_t *input, int16_t *output);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /*
- * mcuforge kernel: AVERAGE_POOL_2D and MAX_POOL_2D, int8.
+ * mcuforge kernel: AVERAGE_POOL_2D and MAX_POOL_2D, int8 and int16.
  * The params struct is mirrored field for field by mcuforge.compile.ops.pooling;
  * tests/kernels/test_params_layout.py compares the two through the compiled DWARF.
  */
@@ -23,6 +23,10 @@ typedef struct {
 
 mf_status mf_avg_pool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);
 mf_status mf_max_pool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);
+/* The same on int16 values (16x8 models); act_min/act_max in the int16 range, windows of at
+ * most 65535 taps (the int32 sum of an average). */
+mf_status mf_avg_pool2d_s16(const mf_pool2d_params *p, const int16_t *input, int16_t *output);
+mf_status mf_max_pool2d_s16(const mf_pool2d_params *p, const int16_t *input, int16_t *output);
 
 #ifdef __cplusplus
 }

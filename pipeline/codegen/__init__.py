@@ -98,7 +98,11 @@ def _rendered_calls(program: Program) -> list[RenderedCall]:
                 raise AssertionError(ref)
             return f"arena + {program.scratch_slot(k).offset}"
 
-        pointers = [f"arena + {program.slot(t).offset}" for t in (*call.inputs, *call.outputs)]
+        tensors = (*call.inputs, *call.outputs)
+        types = call.arg_types or ("int8_t",) * len(tensors)
+        pointers = [f"arena + {program.slot(t).offset}" if c_type == "int8_t"
+                    else f"({c_type} *)(arena + {program.slot(t).offset})"
+                    for t, c_type in zip(tensors, types, strict=True)]
         scratch = f", {call.scratch_bytes:,} B scratch" if call.scratch_bytes else ""
         backend = f" [{call.backend}]" if call.backend != PORTABLE else ""
         out.append(RenderedCall(
@@ -165,6 +169,9 @@ def render_program(program: Program, out_dir: Path, tflite: bytes, force: bool =
         "outputs": _rendered_io(program, "OUTPUT", program.outputs),
         "input_bytes": sum(t.size for t in program.inputs),
         "output_bytes": sum(t.size for t in program.outputs),
+        # <name>_invoke's pointers: the tensor's type for one input (output), else bytes
+        "invoke_in": program.inputs[0].c_type if len(program.inputs) == 1 else "int8_t",
+        "invoke_out": program.outputs[0].c_type if len(program.outputs) == 1 else "int8_t",
     }
     out_dir = Path(out_dir)
     with atomic_dir(out_dir, force=force) as tmp:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .. import __version__
 from ..errors import McuforgeError
 
@@ -35,6 +37,11 @@ class IOInfo:
     scale: float
     zero_point: int
     size: int                  # bytes
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        """The element type of a vector a host run sends or reads back (int8 or int16)."""
+        return np.dtype({"int8_t": np.int8, "int16_t": np.int16}[self.dtype])
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype,

@@ -1,6 +1,6 @@
 """Lower a validated int8 graph to kernel calls over one planned arena.
 
-Model-level checks live here (int8 inputs/outputs, supported ops, distinct inputs); each
+Model-level checks live here (int8 or int16 inputs/outputs, supported ops, distinct inputs); each
 op's own checks and its quantization arithmetic live in ``ops`` and ``quant``.
 """
 
@@ -47,13 +47,17 @@ def supported_ops() -> tuple[str, ...]:
     return tuple(sorted(LOWERINGS))
 
 
+# Model input/output types: int8, or int16 for a "16x8" model (int16 activations, int8 weights).
+IO_DTYPES = (DType.INT8, DType.INT16)
+
+
 def _check_io(graph: Graph, tensor: Tensor, role: str) -> None:
-    if tensor.dtype is not DType.INT8:
+    if tensor.dtype not in IO_DTYPES:
         hint = (" (a float model: quantize it with full-integer int8 quantization, int8 input "
                 "and output, e.g. `mcuforge quantize`)" if tensor.dtype is DType.FLOAT32 else "")
         raise UnsupportedModelError(
             f"{graph.name}.tflite: {role} tensor '{tensor.name}' is {tensor.dtype.name.lower()}; "
-            f"mcuforge generates int8 code only{hint}")
+            f"mcuforge generates int8 and int16 code only{hint}")
     if tensor.quant is None or tensor.quant.per_channel:
         raise UnsupportedModelError(
             f"{graph.name}.tflite: {role} tensor '{tensor.name}' has no per-tensor quantization")

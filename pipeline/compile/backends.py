@@ -33,6 +33,12 @@ from .program import KernelCall
 # call of one is not reported as a fallback.
 SHARED_KERNELS = frozenset({"copy"})
 
+# Kernel functions for int16 activations (TFLite "16x8") are named mf_<op>_s16 (or, for a type
+# conversion, mf_quantize_s8_s16 / _s16_s8 / _s16_s16): no backend has any yet, so their calls
+# stay portable, with that reason in the summary. (Byte copies, RESHAPE and CONCATENATION, are
+# the same code for every type and keep whichever kernel the backend gives them.)
+INT16_FUNCTION_MARK = "_s16"
+
 # Instruction-set extensions a kernel can be built for: "none" (Armv6-M/Armv7-M, or the host),
 # "dsp" (the Armv7E-M/Armv8-M DSP extension: SMLAD and friends; Cortex-M4, M7, M33),
 # "mve" (Helium, Cortex-M55). CMSIS-NN picks its code path from the same three.
@@ -121,6 +127,10 @@ def apply_backend(calls: list[KernelCall], backend: str, target: Target) -> list
     out = []
     for call in calls:
         adapt = adapters.get(call.opcode)
+        if INT16_FUNCTION_MARK in call.function:
+            out.append(dataclasses.replace(call, note=f"{backend} has no int16 {call.opcode} "
+                                                      f"kernel"))
+            continue
         if adapt is None and call.kernel in SHARED_KERNELS:
             out.append(call)
             continue

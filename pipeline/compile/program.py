@@ -82,6 +82,9 @@ class KernelCall:
     scratch_bytes: int = 0
     state: tuple[int, ...] = ()
     note: str = ""     # why this call uses the backend it does, when that is not the one asked for
+    # C element type of each tensor argument (inputs, then outputs) when not all are int8_t
+    # (int16 activations): codegen casts its arena pointers to them. Empty: every one int8_t.
+    arg_types: tuple[str, ...] = ()
 
     @property
     def params_type(self) -> str:

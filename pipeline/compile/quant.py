@@ -29,6 +29,11 @@ from ..tflite.graph import Activation
 
 INT8_MIN, INT8_MAX = -128, 127
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT16_MIN, INT16_MAX = -(2**15), 2**15 - 1
+INT_RANGES = {"int8": (INT8_MIN, INT8_MAX), "int16": (INT16_MIN, INT16_MAX)}
+# The 64-bit requantization of the int16 kernels (mf_multiply_by_quantized_multiplier64) shifts
+# right by 15 - shift, which must stay >= 1.
+REQUANT64_MAX_SHIFT = 14
 
 # Softmax (int8): the scaled input difference is a Q5.26 value (TFLite-Micro's
 # kScaledDiffIntegerBits); exp() of anything below -31 does not matter next to exp(0).
@@ -205,11 +210,11 @@ def softmax_params(beta: float, input_scale: float,
 # ---- accumulator bound ----
 
 def accumulator_bound(weights_abs_sum: np.ndarray, input_zero_point: int,
-                      bias: np.ndarray | None) -> int:
-    """The largest |int32 accumulator| any input can produce, over the output channels:
-    sum(|w + filter_offset|) * max|x - input_zero_point| + |bias|, with x in [-128, 127].
-    (Also bounds every partial sum, whatever the summation order.)"""
-    max_x = max(INT8_MAX - input_zero_point, input_zero_point - INT8_MIN)
+                      bias: np.ndarray | None, qmin: int = INT8_MIN, qmax: int = INT8_MAX) -> int:
+    """The largest |accumulator| any input can produce, over the output channels:
+    sum(|w + filter_offset|) * max|x - input_zero_point| + |bias|, with x in [qmin, qmax]
+    (int8 by default). (Also bounds every partial sum, whatever the summation order.)"""
+    max_x = max(qmax - input_zero_point, input_zero_point - qmin)
     total = weights_abs_sum.astype(np.int64) * max_x
     if bias is not None:
         total = total + np.abs(bias.astype(np.int64))
@@ -221,6 +226,9 @@ def accumulator_bound(weights_abs_sum: np.ndarray, input_zero_point: int,
 # int8 ADD scales both inputs up by 2^20 before rescaling them (TFLite's left_shift for int8),
 # so that the rounding of each rescaled input is far below one output step.
 ADD_INT8_LEFT_SHIFT = 20
+# int16 ADD and SUB scale by 2^15 (TFLite-Micro's left_shift for int16): |x| <= 2^15 keeps the
+# shifted value below 2^30.
+ADD_INT16_LEFT_SHIFT = 15
 
 
 def multiplier_below_one(real: float, what: str) -> tuple[int, int]:
@@ -247,19 +255,21 @@ class AddRescale:
     output_shift: int
 
 
-def add_rescale(input1_scale: float, input2_scale: float, output_scale: float) -> AddRescale:
-    """Both inputs are brought to the scale 2 * max(scale_1, scale_2) / 2^20 (multipliers
-    scale_i / (2 * max) <= 1/2), then the sum to the output scale (multiplier
-    2 * max / (2^20 * output_scale), which must be below 1: an output scale more than 2^19
-    times finer than the inputs' is rejected, as TFLite-Micro rejects it). All in double, from
-    the float32 scales, as TFLite-Micro computes them."""
+def add_rescale(input1_scale: float, input2_scale: float, output_scale: float,
+                left_shift: int = ADD_INT8_LEFT_SHIFT) -> AddRescale:
+    """Both inputs are brought to the scale 2 * max(scale_1, scale_2) / 2^left_shift
+    (multipliers scale_i / (2 * max) <= 1/2), then the sum to the output scale (multiplier
+    2 * max / (2^left_shift * output_scale), which must be below 1: an output scale more than
+    2^(left_shift - 1) times finer than the inputs' is rejected, as TFLite-Micro rejects it).
+    left_shift is 20 for int8, 15 for int16. All in double, from the float32 scales, as
+    TFLite-Micro computes them."""
     twice_max = 2.0 * max(input1_scale, input2_scale)
     m1, s1 = multiplier_below_one(input1_scale / twice_max, "input 1 rescale")
     m2, s2 = multiplier_below_one(input2_scale / twice_max, "input 2 rescale")
     mo, so = multiplier_below_one(
-        twice_max / (float(1 << ADD_INT8_LEFT_SHIFT) * output_scale),
-        "output rescale 2 * max(input scales) / (2^20 * output scale)")
-    return AddRescale(ADD_INT8_LEFT_SHIFT, m1, s1, m2, s2, mo, so)
+        twice_max / (float(1 << left_shift) * output_scale),
+        f"output rescale 2 * max(input scales) / (2^{left_shift} * output scale)")
+    return AddRescale(left_shift, m1, s1, m2, s2, mo, so)
 
 
 # ---- MEAN ----

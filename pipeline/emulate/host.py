@@ -101,10 +101,12 @@ def run_host_tensors(exe: Path, model: ModelInfo, inputs: np.ndarray | Sequence[
     model output."""
     tensors = as_tensors(inputs)
     if len(tensors) == 1 and len(model.inputs) == 1:
-        flat = np.ascontiguousarray(tensors[0], dtype=np.int8).reshape(len(tensors[0]), -1)
-        if flat.shape[1] != model.input.size:
-            raise EmulationError(f"input vectors have {flat.shape[1]} bytes each; {model.name} takes "
-                                 f"{model.input.size} (shape {list(model.input.shape)})")
+        # int8, or int16 for a 16x8 model
+        flat = np.ascontiguousarray(tensors[0], dtype=model.input.numpy_dtype).reshape(len(tensors[0]), -1)
+        if flat.nbytes // max(len(flat), 1) != model.input.size:
+            raise EmulationError(f"input vectors have {flat.nbytes // max(len(flat), 1)} bytes each; "
+                                 f"{model.name} takes {model.input.size} (shape "
+                                 f"{list(model.input.shape)})")
     else:
         flat = pack(tensors, model.inputs)
     try:

@@ -44,11 +44,14 @@ class LiteRTDisagreement(UserWarning):
 # running a model on the host and comparing
 
 
-def input_vectors(shape: tuple[int, ...], zero_point: int, seed: int) -> np.ndarray:
-    """[N, *shape]: all -128, all 127, all zero_point, then VECTORS random int8 vectors."""
+def input_vectors(shape: tuple[int, ...], zero_point: int, seed: int,
+                  dtype: type = np.int8) -> np.ndarray:
+    """[N, *shape]: all minimum, all maximum, all zero_point, then VECTORS random vectors of
+    ``dtype`` (int8, or int16 for a 16x8 model)."""
     rng = np.random.default_rng(seed)
-    extremes = [np.full(shape, v, dtype=np.int8) for v in (-128, 127, zero_point)]
-    random = rng.integers(-128, 128, size=(VECTORS, *shape), dtype=np.int8)
+    info = np.iinfo(dtype)
+    extremes = [np.full(shape, v, dtype=dtype) for v in (info.min, info.max, zero_point)]
+    random = rng.integers(info.min, info.max + 1, size=(VECTORS, *shape), dtype=dtype)
     return np.concatenate([np.stack(extremes), random])
 
 
@@ -71,7 +74,7 @@ def run_case(model: bytes, tmp_path: Path, seed: int = 0) -> None:
     graph = read_model(path)
     inp = graph.tensor(graph.inputs[0])
     # one vector per inference: the whole input tensor, without its batch axis when that is 1
-    inputs = input_vectors(inp.shape, inp.quant.zero_point[0], seed)
+    inputs = input_vectors(inp.shape, inp.quant.zero_point[0], seed, inp.dtype.numpy)
     inputs = inputs.reshape(len(inputs), *vector_shape(inp.shape))
     result = check_on_host(c_dir, inputs, tmp_path / "build")
 
@@ -106,6 +109,14 @@ def output_scale(input_scale: float, filter_scale: float, taps: int, factor: flo
     return input_scale * filter_scale * math.sqrt(taps) * 5400.0 / 50.0 * factor
 
 
+def output_scale_s16(input_scale: float, filter_scale: float, taps: int,
+                     factor: float = 1.0) -> float:
+    """``output_scale`` for int16 activations (16x8 ops): uniform int16 data has a standard
+    deviation of about 18900, so the accumulator's is about sqrt(taps) * 18900 * 73; this puts
+    typical outputs near +-8000 of the int16 range."""
+    return input_scale * filter_scale * math.sqrt(taps) * 18900.0 * 73.0 / 8000.0 * factor
+
+
 def derived(b: tb.ModelBuilder, x: int, x_shape: tuple[int, ...], x_scale: float,
             shape: tuple[int, ...], q: tuple[float, int], rng: np.random.Generator,
             name: str) -> int:
@@ -132,6 +143,25 @@ def derived(b: tb.ModelBuilder, x: int, x_shape: tuple[int, ...], x_scale: float
     if shape:   # an empty shape tensor would have no data; a scalar takes the options alone
         inputs.append(b.add_const(np.array(shape, dtype=np.int32), name=f"{name}_shape"))
     b.add_operator("RESHAPE", inputs, (y,), ReshapeOptions(new_shape=tuple(shape)))
+    return y
+
+
+def derived_s16(b: tb.ModelBuilder, x: int, x_shape: tuple[int, ...], x_scale: float,
+                shape: tuple[int, ...], scale: float, rng: np.random.Generator,
+                name: str = "other") -> int:
+    """An int16 tensor of ``shape`` (scale ``scale``, zero point 0) computed from the model
+    input by FULLY_CONNECTED (no bias: a 64-bit accumulator) and RESHAPE: ``derived`` for
+    int16 models (a second computed operand for ADD, CONCATENATION...)."""
+    n_in, n_out = math.prod(x_shape), math.prod(shape)
+    weights = rng.integers(-127, 128, size=(n_out, n_in)).astype(np.int8)
+    # accumulator spread ~ sqrt(n_in) * 18900 * 73 for uniform int16 data
+    w_scale = scale / (x_scale * math.sqrt(n_in) * 18900 * 73 / 12000.0)
+    w = b.add_const(weights, scale=w_scale, name=f"{name}_weights")
+    flat = b.add_tensor((1, n_out), "int16", scale=scale, zero_point=0, name=f"{name}_flat")
+    b.add_operator("FULLY_CONNECTED", (x, w, -1), (flat,), FullyConnectedOptions())
+    y = b.add_tensor(shape, "int16", scale=scale, zero_point=0, name=name)
+    b.add_operator("RESHAPE", (flat, b.add_const(np.array(shape, dtype=np.int32))), (y,),
+                   ReshapeOptions(new_shape=tuple(shape)))
     return y
 
 

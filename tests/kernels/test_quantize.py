@@ -1,6 +1,7 @@
 """QUANTIZE (int8 -> int8 requantization): mcuforge.compile.ops.lut with lut_tables/quantize.py,
-and firmware/kernels/lut.c. DEQUANTIZE (int8 -> float32) is not lowered: mcuforge generates int8
-code only, and no lowered op reads a float32 tensor.
+and firmware/kernels/lut.c (int16 on either side: test_quantize_s16.py). DEQUANTIZE (int8 ->
+float32) is not lowered: mcuforge generates integer code only, and no lowered op reads a float32
+tensor.
 
 TFLite-Micro's Requantize: (x - input zero point) * input_scale / output_scale (double quotient,
 QuantizeMultiplier, double-rounding requantization) + output zero point, clamped. Every table is
@@ -82,12 +83,12 @@ def test_lowering_quantize_rejects():
     model = b.build()
     with pytest.raises(UnsupportedModelError, match=r"op 1 \(QUANTIZE\).*float32.*only int8"):
         kt.lower_op(model, 1)
-    # int8 -> int16
+    # int8 -> uint8 (int8 <-> int16 is lowered: test_quantize_s16.py)
     b = tb.ModelBuilder()
     x = b.add_input((1, 8), 0.1, 0)
-    y = b.add_output((1, 8), 0.001, 0, dtype="int16")
+    y = b.add_output((1, 8), 0.1, 128, dtype="uint8")
     b.add_operator("QUANTIZE", (x,), (y,))
-    with pytest.raises(UnsupportedModelError, match=r"\(QUANTIZE\).*output tensor.*int16"):
+    with pytest.raises(UnsupportedModelError, match=r"\(QUANTIZE\).*output tensor.*uint8"):
         kt.lower_op(b.build())
 
 

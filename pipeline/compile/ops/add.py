@@ -1,5 +1,6 @@
 """ADD -> mf_add_s8 (firmware/kernels/add.c): int8 with TFLite's two-input rescaling and
-numpy broadcasting."""
+numpy broadcasting; int16 (16x8 models) -> mf_add_s16 (same file), the same arithmetic with
+inputs scaled by 2^15 instead of 2^20."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...tflite.graph import AddOptions, Graph, Operator
+from ...tflite.graph import AddOptions, DType, Graph, Operator
 from .. import quant
 from ..limits import MAX_DIMS
 from ..params import CStruct, i32, i32_array
@@ -49,9 +50,14 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         o.bad_file(f"has {len(op.inputs)} inputs; ADD takes 2")
     in1, in2 = o.required_input(0, "input 1"), o.required_input(1, "input 2")
     out = o.output()
-    s1, zp1 = o.activation(in1, "input 1")
-    s2, zp2 = o.activation(in2, "input 2")
-    so, zpo = o.activation(out, "output")
+    s16 = out.dtype is DType.INT16
+    act_type = DType.INT16 if s16 else DType.INT8
+    s1, zp1 = o.activation(in1, "input 1", dtype=act_type)
+    s2, zp2 = o.activation(in2, "input 2", dtype=act_type)
+    so, zpo = o.activation(out, "output", dtype=act_type)
+    if s16:
+        for t, role, zp in ((in1, "input 1", zp1), (in2, "input 2", zp2), (out, "output", zpo)):
+            o.symmetric(t, role, zp)
     try:
         shape = tuple(int(d) for d in np.broadcast_shapes(in1.shape, in2.shape))
     except ValueError:
@@ -65,10 +71,11 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     dims, (st1, st2) = merge_dims(list(shape), [broadcast_strides(shape, in1.shape),
                                                 broadcast_strides(shape, in2.shape)])
     try:
-        r = quant.add_rescale(s1, s2, so)
+        r = quant.add_rescale(s1, s2, so, quant.ADD_INT16_LEFT_SHIFT if s16
+                              else quant.ADD_INT8_LEFT_SHIFT)
     except quant.QuantError as err:
         o.unsupported(str(err))
-    act = o.activation_range(options.activation, so, zpo)
+    act = o.activation_range(options.activation, so, zpo, act_type)
     params = AddParams(
         rank=len(dims), output_dims=tuple(dims),
         input1_strides=tuple(st1), input2_strides=tuple(st2),
@@ -78,4 +85,7 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         output_multiplier=r.output_multiplier, output_shift=r.output_shift,
         output_offset=zpo, act_min=act[0], act_max=act[1],
     )
+    if s16:
+        return KernelCall.of(op, "add", "mf_add_s16", params, (in1.index, in2.index),
+                             (out.index,), arg_types=("int16_t",) * 3)
     return KernelCall.of(op, "add", "mf_add_s8", params, (in1.index, in2.index), (out.index,))

@@ -48,8 +48,10 @@ class Operand:
 
     @property
     def max_abs_offset_value(self) -> int:
-        """The largest |q - zero_point| over every int8 q: what ``q + offset`` can reach."""
-        return max(quant.INT8_MAX - self.zero_point, self.zero_point - quant.INT8_MIN)
+        """The largest |q - zero_point| over every q of the tensor's type (int8 or int16):
+        what ``q + offset`` can reach."""
+        lo, hi = quant.INT_RANGES[self.tensor.dtype.name.lower()]
+        return max(hi - self.zero_point, self.zero_point - lo)
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,18 @@ class BinaryOperands:
     broadcast: BroadcastParams
     arena_inputs: tuple[int, ...]      # the computed inputs' tensor indices, in argument order
 
+    @property
+    def s16(self) -> bool:
+        """int16 operands (a 16x8 model): the kernel's ``_s16`` function."""
+        return self.output.tensor.dtype is DType.INT16
+
     def call(self, op: Operator, kernel: str, name: str, params: CStruct, **extra) -> KernelCall:
         """The KernelCall of ``name``'s two-input function, or of its ``_const`` function when an
-        operand is a constant (``name`` "mf_mul" -> "mf_mul_s8" / "mf_mul_const_s8")."""
+        operand is a constant (``name`` "mf_mul" -> "mf_mul_s8" / "mf_mul_const_s8"); for int16
+        operands "mf_mul_s16"."""
+        if self.s16:
+            return KernelCall.of(op, kernel, f"{name}_s16", params, self.arena_inputs,
+                                 (self.output.tensor.index,), arg_types=("int16_t",) * 3, **extra)
         function = f"{name}_const_s8" if self.broadcast.constant_input else f"{name}_s8"
         return KernelCall.of(op, kernel, function, params, self.arena_inputs,
                              (self.output.tensor.index,), **extra)
@@ -82,23 +93,34 @@ def _constant_operand(o: OpContext, t: Tensor, role: str) -> Operand:
     return Operand(t, t.quant.scale[0], t.quant.zero_point[0])
 
 
-def _operand(o: OpContext, k: int) -> Operand:
+def _operand(o: OpContext, k: int, dtype: DType) -> Operand:
     role = f"input {k + 1}"
     t = o.required_input(k, role)
+    if t.is_constant and dtype is DType.INT16:
+        o.unsupported(f"{role} tensor '{t.name}' is a constant; int16 {o.op.opcode} takes "
+                      f"computed operands only")
     if t.is_constant:
         return _constant_operand(o, t, role)
-    scale, zero_point = o.activation(t, role)
+    scale, zero_point = o.activation(t, role, dtype=dtype)
+    if dtype is DType.INT16:
+        o.symmetric(t, role, zero_point)
     return Operand(t, scale, zero_point)
 
 
-def binary_operands(o: OpContext) -> BinaryOperands:
-    """Checks the two inputs and the output of a broadcasting binary op and lays them out."""
+def binary_operands(o: OpContext, int16: bool = False) -> BinaryOperands:
+    """Checks the two inputs and the output of a broadcasting binary op and lays them out. With
+    ``int16`` (the op has int16 kernels), an int16 output makes it an int16 op (16x8 models):
+    both inputs int16 too, symmetric (zero point 0, as the converter writes them and
+    TFLite-Micro's int16 MUL requires), computed."""
     op = o.op
     if len(op.inputs) != 2:
         o.bad_file(f"has {len(op.inputs)} inputs; {op.opcode} takes 2")
-    in1, in2 = _operand(o, 0), _operand(o, 1)
     out_t = o.output()
-    out = Operand(out_t, *o.activation(out_t, "output"))
+    dtype = DType.INT16 if int16 and out_t.dtype is DType.INT16 else DType.INT8
+    in1, in2 = _operand(o, 0, dtype), _operand(o, 1, dtype)
+    out = Operand(out_t, *o.activation(out_t, "output", dtype=dtype))
+    if dtype is DType.INT16:
+        o.symmetric(out_t, "output", out.zero_point)
     t1, t2 = in1.tensor, in2.tensor
     if t1.is_constant and t2.is_constant:
         o.unsupported(f"both inputs ('{t1.name}', '{t2.name}') are constants; the op computes "

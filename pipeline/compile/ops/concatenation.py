@@ -1,5 +1,6 @@
 """CONCATENATION -> mf_concatenation_s8 (firmware/kernels/concatenation.c): values copied, every
-input quantized like the output."""
+input quantized like the output. int16 tensors (16x8 models) are the same byte copy, the run
+lengths counted in bytes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...tflite.graph import Activation, ConcatenationOptions, Graph, Operator
+from ...tflite.graph import Activation, ConcatenationOptions, DType, Graph, Operator
 from ..limits import CONCATENATION_MAX_INPUTS, MAX_DIMS
 from ..params import CStruct, i32, i32_array
 from ..program import KernelCall
@@ -31,7 +32,8 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     o = OpContext(graph, op)
     options = o.options(ConcatenationOptions)
     out = o.output()
-    out_q = o.activation(out, "output")
+    act_type = DType.INT16 if out.dtype is DType.INT16 else DType.INT8
+    out_q = o.activation(out, "output", dtype=act_type)
     rank = len(out.shape)
     if not 1 <= len(op.inputs) <= CONCATENATION_MAX_INPUTS:
         o.unsupported(f"{len(op.inputs)} inputs; at most {CONCATENATION_MAX_INPUTS} are supported")
@@ -45,11 +47,11 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     inputs = [o.required_input(k, f"input {k}") for k in range(len(op.inputs))]
     total = 0
     for k, t in enumerate(inputs):
-        q = o.activation(t, f"input {k}", rank=rank)
+        q = o.activation(t, f"input {k}", rank=rank, dtype=act_type)
         if not same_quantization(q, out_q):
             o.unsupported(f"input {k} '{t.name}' (scale {q[0]:.6g}, zero point {q[1]}) and the "
                           f"output (scale {out_q[0]:.6g}, zero point {out_q[1]}) are quantized "
-                          f"differently; TFLite-Micro's int8 concatenation does not requantize")
+                          f"differently; TFLite-Micro's concatenation does not requantize")
         if any(t.shape[d] != out.shape[d] for d in range(rank) if d != axis):
             o.bad_file(f"input {k} '{t.name}' has shape {list(t.shape)}, which does not match "
                        f"the output {list(out.shape)} outside axis {axis}")
@@ -58,7 +60,8 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         o.bad_file(f"inputs add up to {total} along axis {axis}, the output has "
                    f"{out.shape[axis]}")
     outer = int(np.prod(out.shape[:axis], dtype=np.int64))
-    inner = int(np.prod(out.shape[axis + 1:], dtype=np.int64))
+    # bytes per unit of the axis: the kernel copies bytes
+    inner = int(np.prod(out.shape[axis + 1:], dtype=np.int64)) * out.dtype.itemsize
     params = ConcatenationParams(num_inputs=len(inputs), outer=outer,
                                  input_sizes=tuple(int(t.shape[axis] * inner) for t in inputs))
     return KernelCall.of(op, "concatenation", "mf_concatenation_s8", params,

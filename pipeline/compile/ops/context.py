@@ -62,12 +62,14 @@ class OpContext:
             self.bad_file(f"has {len(self.op.outputs)} outputs")
         return self.graph.tensor(self.op.outputs[k])
 
-    def activation(self, t: Tensor, role: str, rank: int | None = None) -> tuple[float, int]:
-        """An int8, per-tensor quantized, computed tensor: returns (scale, zero_point)."""
+    def activation(self, t: Tensor, role: str, rank: int | None = None,
+                   dtype: DType = DType.INT8) -> tuple[float, int]:
+        """A per-tensor quantized, computed tensor of ``dtype`` (int8, or int16 in a 16x8 op):
+        returns (scale, zero_point)."""
         label = f"{role} tensor '{t.name}'"
-        if t.dtype is not DType.INT8:
-            self.unsupported(f"{label} is {t.dtype.name.lower()}; only int8 activations are "
-                             f"supported")
+        if t.dtype is not dtype:
+            self.unsupported(f"{label} is {t.dtype.name.lower()}; only {dtype.name.lower()} "
+                             f"activations are supported here")
         if t.is_constant:
             self.unsupported(f"{label} is a constant; only computed activations are supported")
         if t.quant is None:
@@ -79,6 +81,13 @@ class OpContext:
         if any(d <= 0 for d in t.shape):
             self.unsupported(f"{label} has an empty or dynamic shape {list(t.shape)}")
         return t.quant.scale[0], t.quant.zero_point[0]
+
+    def symmetric(self, t: Tensor, role: str, zero_point: int) -> None:
+        """An int16 activation of an op whose TFLite-Micro kernel ignores zero points: only 0
+        (the converter's symmetric int16 quantization) gives the same result."""
+        if zero_point != 0:
+            self.unsupported(f"{role} tensor '{t.name}' has zero point {zero_point}; int16 "
+                             f"activations must be symmetric (zero point 0)")
 
     def weights(self, t: Tensor, role: str, channels: int, axis: int, rank: int,
                 allow_zero_point: bool = False) -> tuple[tuple[float, ...], int]:
@@ -118,6 +127,21 @@ class OpContext:
             self.bad_file(f"{label} has {t.num_elements} values for {channels} output channels")
         return np.asarray(t.data, dtype=np.int32).reshape(-1)
 
+    def bias_s16(self, t: Tensor | None, channels: int) -> tuple[np.ndarray | None, bool]:
+        """The bias of an int16-activation op, widened to int64, and whether TFLite-Micro
+        accumulates in 64 bits: an int64 bias (or none) does, an int32 bias does not."""
+        if t is None:
+            return None, True
+        label = f"bias tensor '{t.name}'"
+        if t.dtype not in (DType.INT32, DType.INT64):
+            self.unsupported(f"{label} is {t.dtype.name.lower()}; int16 ops need an int64 or "
+                             f"int32 bias")
+        if not t.is_constant:
+            self.unsupported(f"{label} is computed at run time; only a constant bias is supported")
+        if t.num_elements != channels:
+            self.bad_file(f"{label} has {t.num_elements} values for {channels} output channels")
+        return np.asarray(t.data, dtype=np.int64).reshape(-1), t.dtype is DType.INT64
+
     def int32_constant(self, k: int, role: str) -> np.ndarray:
         """A constant int32 input (axes, paddings), as int64 values."""
         t = self.required_input(k, role)
@@ -136,18 +160,24 @@ class OpContext:
             self.bad_file(f"output tensor '{t.name}' has shape {list(t.shape)}, but {why} gives "
                           f"{list(expected)}")
 
-    def activation_range(self, activation, scale: float, zero_point: int) -> tuple[int, int]:
+    def activation_range(self, activation, scale: float, zero_point: int,
+                         dtype: DType = DType.INT8) -> tuple[int, int]:
         try:
-            return quant.activation_range(activation, scale, zero_point)
+            return quant.activation_range(activation, scale, zero_point,
+                                          *quant.INT_RANGES[dtype.name.lower()])
         except quant.QuantError as err:
             self.unsupported(str(err))
 
     def accumulator_fits(self, abs_weight_sums: np.ndarray, input_zero_point: int,
-                         bias: np.ndarray | None) -> None:
-        bound = quant.accumulator_bound(abs_weight_sums, input_zero_point, bias)
-        if bound > quant.INT32_MAX:
-            self.unsupported(f"the int32 accumulator can reach {bound:,} (> 2^31 - 1) for some "
-                             f"input; weights and bias too large for 32-bit accumulation")
+                         bias: np.ndarray | None, dtype: DType = DType.INT8,
+                         bits: int = 32) -> None:
+        """|accumulator| < 2^(bits - 1) for every ``dtype`` input (bits 48: the 64-bit
+        accumulator of an int16 op, whose requantization needs |x| < 2^47)."""
+        bound = quant.accumulator_bound(abs_weight_sums, input_zero_point, bias,
+                                        *quant.INT_RANGES[dtype.name.lower()])
+        if bound >= 2 ** (bits - 1):
+            self.unsupported(f"the accumulator can reach {bound:,} (>= 2^{bits - 1}) for some "
+                             f"input; weights and bias too large for {bits}-bit accumulation")
 
     def multipliers(self, input_scale: float, filter_scales: tuple[float, ...],
                     output_scale: float, channels: int,
@@ -169,11 +199,19 @@ class OpContext:
             self.unsupported(f"{what} {real:.6g} is too large for a 32-bit requantization")
         return m, s
 
+    def requant64_fits(self, shifts: np.ndarray) -> None:
+        """The 64-bit requantization of an int16 op takes shifts up to quant.REQUANT64_MAX_SHIFT
+        (an effective scale below 2^14)."""
+        if shifts.size and int(shifts.max()) > quant.REQUANT64_MAX_SHIFT:
+            self.unsupported(f"effective scale 2^{int(shifts.max()) - 1} or more (input * filter "
+                             f"/ output) is too large for the 64-bit requantization of int16 ops")
+
     # ---- constant arrays ----
 
     def const(self, what: str, c_type: str, values: np.ndarray) -> ConstArray:
         """This op's constant array ``op<index>_<what>``, 1-D in the order the kernel reads it."""
-        dtype = {"int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32}[c_type]
+        dtype = {"int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32,
+                 "int64_t": np.int64}[c_type]
         return ConstArray(name=self.name(what), c_type=c_type,
                           values=np.ascontiguousarray(values, dtype=dtype).reshape(-1))
 

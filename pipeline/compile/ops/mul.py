@@ -1,5 +1,6 @@
 """MUL -> mf_mul_s8 / mf_mul_const_s8 (firmware/kernels/mul.c): int8 with numpy broadcasting,
-either input possibly a constant, fused activations."""
+either input possibly a constant, fused activations; int16 (16x8 models, both inputs computed)
+-> mf_mul_s16 (same file), the same arithmetic."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class MulParams(CStruct):
 def lower(graph: Graph, op: Operator) -> KernelCall:
     o = OpContext(graph, op)
     options = o.options(MulOptions, MulOptions())
-    b = binary_operands(o)
+    b = binary_operands(o, int16=True)
     in1, in2, out = b.input1, b.input2, b.output
     # TFLite-Micro (CalculateOpDataMul): double(s1) * double(s2) / double(s_out), QuantizeMultiplier
     real = in1.scale * in2.scale / out.scale
@@ -52,7 +53,8 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     if largest > quant.INT32_MAX - _OUTPUT_OFFSET_ROOM:
         o.unsupported(f"effective scale input1 * input2 / output = {real:.6g} is too large: "
                       f"the shifted int32 product overflows")
-    act = o.activation_range(options.activation, out.scale, out.zero_point)
+    act = o.activation_range(options.activation, out.scale, out.zero_point,
+                             out.tensor.dtype)
     params = MulParams(
         broadcast=b.broadcast, input1_offset=-in1.zero_point, input2_offset=-in2.zero_point,
         output_multiplier=multiplier, output_shift=shift, output_offset=out.zero_point,

@@ -1,4 +1,5 @@
-"""PAD and PADV2 -> mf_pad_s8 (firmware/kernels/pad.c): constant padding, values copied."""
+"""PAD and PADV2 -> mf_pad_s8 (firmware/kernels/pad.c): constant padding, values copied; int16
+tensors (16x8 models) -> mf_pad_s16, the same walk."""
 
 from __future__ import annotations
 
@@ -35,8 +36,10 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         o.bad_file(f"has {len(op.inputs)} inputs")
     inp = o.required_input(0, "input")
     out = o.output()
-    o.activation(inp, "input")
-    out_q = o.activation(out, "output")
+    s16 = inp.dtype is DType.INT16
+    act_type = DType.INT16 if s16 else DType.INT8
+    o.activation(inp, "input", dtype=act_type)
+    out_q = o.activation(out, "output", dtype=act_type)
     rank = len(inp.shape)
     if rank > PAD_MAX_INPUT_DIMS:
         o.unsupported(f"{rank}-dimensional input; TFLite-Micro pads at most "
@@ -55,8 +58,9 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     pad_value = out_q[1]
     constant = o.input(2, "constant value", optional=True) if v2 else None
     if constant is not None:
-        if not constant.is_constant or constant.dtype is not DType.INT8:
-            o.unsupported(f"constant value tensor '{constant.name}' must be a constant int8")
+        if not constant.is_constant or constant.dtype is not act_type:
+            o.unsupported(f"constant value tensor '{constant.name}' must be a constant "
+                          f"{act_type.name.lower()}")
         if constant.num_elements != 1:
             o.bad_file(f"constant value tensor '{constant.name}' has {constant.num_elements} "
                        f"values; expected one")
@@ -82,4 +86,7 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     params = PadParams(rank=len(dims), input_dims=tuple(d[0] for d in dims),
                        pad_before=tuple(d[1] for d in dims), pad_after=tuple(d[2] for d in dims),
                        pad_value=pad_value)
+    if s16:
+        return KernelCall.of(op, "pad", "mf_pad_s16", params, (inp.index,), (out.index,),
+                             arg_types=("int16_t", "int16_t"))
     return KernelCall.of(op, "pad", "mf_pad_s8", params, (inp.index,), (out.index,))

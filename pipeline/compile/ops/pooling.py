@@ -1,5 +1,6 @@
 """AVERAGE_POOL_2D -> mf_avg_pool2d_s8 and MAX_POOL_2D -> mf_max_pool2d_s8
-(firmware/kernels/pooling.c: the two share their window walk)."""
+(firmware/kernels/pooling.c: the two share their window walk); int16 (16x8 models) ->
+mf_avg_pool2d_s16 / mf_max_pool2d_s16 (same file), the same arithmetic."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...tflite.graph import Graph, Operator, Pool2DOptions
+from ...tflite.graph import DType, Graph, Operator, Pool2DOptions
 from ..params import CStruct, Dims, i32, nested
 from ..program import KernelCall
 from .context import OpContext
@@ -16,6 +17,8 @@ from .spatial import check_spatial
 
 OPCODES = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
 FUNCTIONS = {"AVERAGE_POOL_2D": "mf_avg_pool2d_s8", "MAX_POOL_2D": "mf_max_pool2d_s8"}
+# an int16 window sum stays in int32 (|sum| <= 2^15 * taps < 2^31)
+MAX_POOL_TAPS_S16 = 2**16 - 1
 SCALE_TOLERANCE = 1e-6   # TFLite-Micro's check that pooling input and output scales agree
 
 
@@ -41,8 +44,10 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     options = o.options(Pool2DOptions)
     inp = o.required_input(0, "input")
     out = o.output()
-    in_scale, in_zp = o.activation(inp, "input", rank=4)
-    out_scale, out_zp = o.activation(out, "output", rank=4)
+    s16 = inp.dtype is DType.INT16
+    act_type = DType.INT16 if s16 else DType.INT8
+    in_scale, in_zp = o.activation(inp, "input", rank=4, dtype=act_type)
+    out_scale, out_zp = o.activation(out, "output", rank=4, dtype=act_type)
     scale_diff = abs(float(np.float32(in_scale) - np.float32(out_scale)))
     if scale_diff > SCALE_TOLERANCE or in_zp != out_zp:
         o.unsupported(f"input (scale {in_scale:.6g}, zero point {in_zp}) and output (scale "
@@ -62,11 +67,17 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
             start = i * stride - pad
             if start + k <= 0 or start >= size:
                 o.unsupported(f"pooling window {i} lies entirely in the padding")
-    act = o.activation_range(options.activation, out_scale, out_zp)
+    if s16 and options.filter_h * options.filter_w > MAX_POOL_TAPS_S16:
+        o.unsupported(f"a {options.filter_h}x{options.filter_w} window: int16 pooling sums at "
+                      f"most {MAX_POOL_TAPS_S16} values in int32")
+    act = o.activation_range(options.activation, out_scale, out_zp, act_type)
     params = Pool2DParams(
         input=Dims.of(inp.shape), output=Dims.of(out.shape),
         stride_h=options.stride_h, stride_w=options.stride_w,
         filter_h=options.filter_h, filter_w=options.filter_w,
         pad_h=pad_h, pad_w=pad_w, act_min=act[0], act_max=act[1],
     )
+    if s16:
+        return KernelCall.of(op, "pooling", FUNCTIONS[op.opcode].replace("_s8", "_s16"),
+                             params, (inp.index,), (out.index,), arg_types=("int16_t", "int16_t"))
     return KernelCall.of(op, "pooling", FUNCTIONS[op.opcode], params, (inp.index,), (out.index,))
