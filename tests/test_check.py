@@ -212,8 +212,8 @@ def test_code_size_table_covers_every_board_and_kernel():
 
 
 def test_folded_ops_and_model_problems_listed(tmp_path, capsys):
-    """A RESHAPE to the same shape is folded away (and says so), and a model-level problem (an
-    int16 output) is listed beside the ops' own, as compile words it."""
+    """A RESHAPE to the same shape is folded away (and says so), and an op's problem (a SOFTMAX
+    from int8 to int16) is listed with the op's version, as compile words it."""
     b = tb.ModelBuilder()
     x = b.add_input((1, 8), 0.05, -3)
     w = b.add_const(np.arange(-16, 16, dtype=np.int8).reshape(4, 8), scale=0.02, zero_point=0)
@@ -232,9 +232,9 @@ def test_folded_ops_and_model_problems_listed(tmp_path, capsys):
     assert "does not change the shape" in doc["ops"][1]["reason"]
     with pytest.raises(UnsupportedModelError) as compiled:
         compile_graph(read_model(path))
-    model_problem = str(compiled.value).removeprefix("folds.tflite: ")
-    assert doc["problems"][0] == model_problem and "int16" in model_problem
-    assert model_problem in one_line_error(err)
+    reason = str(compiled.value).split("op 2 (SOFTMAX): ", 1)[1]
+    assert doc["problems"][0] == f"op 2 (SOFTMAX v1): {reason}" and "int16" in reason
+    assert reason in one_line_error(err)
     assert len(doc["timeline"]) == 2          # the folded RESHAPE is no call
 
 
