@@ -20,6 +20,8 @@ from ..boards import Board
 from ..compile import Lowered, Step, check_model_io, lower_each, plan_steps
 from ..compile.backends import Target, apply_backend, board_isa, default_backend
 from ..compile.fold import IDENTITY_OPS, fold_static
+from ..compile.fuse_float import fuse_float_islands
+from ..compile.materialize import materialize_constants
 from ..compile.program import ArenaSlot, KernelCall
 from ..errors import McuforgeError
 from ..tflite.graph import Graph, Operator, Tensor
@@ -136,7 +138,7 @@ def analyse(path: str | Path) -> Analysis:
     """Reads, folds and lowers every op of ``path``; raises only for a file that cannot be read
     (ModelFileError, and the reader's UnsupportedModelError for what it refuses as a whole)."""
     graph = read_model(path)
-    folded = fold_static(graph)
+    folded = materialize_constants(fuse_float_islands(fold_static(graph)))
     lowered = tuple(lower_each(folded))
     problems: list[McuforgeError] = []
     try:

@@ -139,10 +139,12 @@ def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE
     """Lowers every op (portable kernels), moves the calls that ``backend`` covers onto it for
     ``target``, plans the arena (activations and scratch) and returns the Program."""
     from .fold import fold_static
+    from .fuse_float import fuse_float_islands
+    from .materialize import materialize_constants
     from .ops import LOWERINGS
 
     check_sizes(graph)          # before the fold evaluates anything of the file's sizes
-    graph = fold_static(graph)
+    graph = materialize_constants(fuse_float_islands(fold_static(graph)))
     target = target or Target()
 
     check_model_io(graph)
