@@ -102,7 +102,7 @@ def cmd_bench(args, summary: Summary) -> None:
 
     do_bench(args.models, args.boards, args.kernels, args.vectors, args.seed, args.timeout, args.out,
              args.cmsis_nn, args.cmsis_core, _progress(args), summary, as_json=args.json,
-             force=args.force)
+             force=args.force, layers=args.layers)
 
 
 def cmd_boards(args, summary: Summary) -> None:
@@ -220,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="where the generated C and firmware go (default build/bench)")
     p.add_argument("--cmsis-nn", metavar="DIR", help=f"CMSIS-NN tree (default ${NN_ENV})")
     p.add_argument("--cmsis-core", metavar="DIR", help=f"CMSIS Core Include folder (default ${CORE_ENV})")
+    p.add_argument("--layers", action="store_true",
+                   help="also time every layer and print, per model and board, each layer's "
+                   "instructions on every backend side by side (with optimized / cmsis-nn)")
     p.set_defaults(func=cmd_bench, title="mcuforge bench")
 
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")

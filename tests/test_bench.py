@@ -9,7 +9,13 @@ import pytest
 
 from conftest import require_tool
 from many_ops_model import many_ops_model
-from mcuforge.bench.command import BenchError, add_ratios, bench_backends, default_models
+from mcuforge.bench.command import (
+    BenchError,
+    add_ratios,
+    bench_backends,
+    default_models,
+    layer_tables,
+)
 from mcuforge.bench.measure import BenchResult
 from mcuforge.cli import main
 from mcuforge.cmsis import CORE_ENV, NN_ENV
@@ -32,6 +38,31 @@ def test_ratios_compare_backends_of_one_model_and_board():
     assert by["b", "cmsis-nn"]["vs_portable"] == 5.0 and by["b", "portable"]["vs_portable"] == 1.0
     assert by["other", "portable"]["vs_cmsis_nn"] is None
     assert by["b", "optimized"]["instructions_per_mac"] == 4.0
+
+
+@pytest.mark.host
+def test_layer_table_puts_each_layer_of_every_backend_side_by_side():
+    """--layers: one row per operator, the backends' instructions next to each other, a layer
+    that fell back marked, optimized / cmsis-nn per layer and for the inference."""
+    import dataclasses
+
+    def layers(backend: str, conv: int, pool: int) -> tuple[dict, ...]:
+        return ({"op": 0, "opcode": "CONV_2D", "backend": backend, "instructions": conv},
+                {"op": 1, "opcode": "AVERAGE_POOL_2D", "backend": backend, "instructions": pool})
+
+    rows = add_ratios([
+        dataclasses.replace(_result("optimized", 3_000), layers=layers("optimized", 2_000, 900)),
+        dataclasses.replace(_result("cmsis-nn", 6_000), layers=layers("cmsis_nn", 4_000, 600)),
+        _result("portable", 9_000)])      # measured without --layers: no column
+    [(title, columns, body)] = layer_tables(rows, ["portable", "optimized", "cmsis-nn"])
+    assert title == "per-layer instructions: m on b"
+    assert columns == ["op", "opcode", "optimized", "cmsis-nn", "opt / cmsis-nn"]
+    assert body[0] == ["0", "CONV_2D", "2,000", "4,000", "0.50"]
+    assert body[1] == ["1", "AVERAGE_POOL_2D", "900", "600", "1.50"]
+    assert body[2] == ["", "inference", "3,000", "6,000", "0.50"]
+    fell_back = dataclasses.replace(_result("optimized", 3_000), layers=layers("portable", 1, 2))
+    [(_, _, body)] = layer_tables(add_ratios([fell_back]), ["optimized"])
+    assert body[0] == ["0", "CONV_2D", "1 (portable)"]
 
 
 @pytest.mark.host

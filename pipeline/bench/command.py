@@ -129,10 +129,54 @@ def bench_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
     return columns, body
 
 
+def layer_tables(rows: list[dict], backends: list[str]) -> list[tuple[str, list[str],
+                                                                     list[list[str]]]]:
+    """Per (model, board) with per-layer figures: one row per operator, each backend's
+    instructions side by side, and optimized / cmsis-nn when both ran."""
+    cells: dict[tuple[str, str], dict[str, dict]] = {}
+    for d in rows:
+        if d["layers"]:
+            cells.setdefault((d["model"], d["board"]), {})[d["backend"]] = d
+    ratio = OPTIMIZED in backends and CMSIS_NN in backends
+    tables = []
+    for (model, board), by_backend in cells.items():
+        present = [b for b in backends if b in by_backend]
+        columns = ["op", "opcode", *present] + (["opt / cmsis-nn"] if ratio else [])
+        ops: dict[int, dict[str, dict]] = {}
+        for backend in present:
+            for la in by_backend[backend]["layers"]:
+                ops.setdefault(la["op"], {})[backend] = la
+        body = []
+        for op in sorted(ops):
+            got = ops[op]
+            opcode = next(iter(got.values()))["opcode"]
+            cols = []
+            for b in present:
+                la = got.get(b)
+                fell_back = la is not None and b != PORTABLE and la["backend"] == PORTABLE
+                cols.append("-" if la is None else f"{la['instructions']:,}"
+                            + (" (portable)" if fell_back else ""))
+            line = [str(op), opcode, *cols]
+            if ratio:
+                r = (_ratio(got[OPTIMIZED]["instructions"], got[CMSIS_NN]["instructions"])
+                     if OPTIMIZED in got and CMSIS_NN in got else None)
+                line.append(f"{r:.2f}" if r is not None else "-")
+            body.append(line)
+        totals = [f"{by_backend[b]['instructions']:,}" for b in present]
+        line = ["", "inference", *totals]
+        if ratio:
+            r = _ratio(by_backend[OPTIMIZED]["instructions"], by_backend[CMSIS_NN]["instructions"]) \
+                if OPTIMIZED in by_backend and CMSIS_NN in by_backend else None
+            line.append(f"{r:.2f}" if r is not None else "-")
+        body.append(line)
+        tables.append((f"per-layer instructions: {model} on {board}", columns, body))
+    return tables
+
+
 def do_bench(models: Sequence[str], boards: str | None, kernels: str | None, vectors: int,
              seed: int, timeout: float, out: str | None, cmsis_nn: str | None,
              cmsis_core: str | None, progress: bool, summary: Summary,
-             as_json: bool = False, force: bool = False) -> list[dict]:
+             as_json: bool = False, force: bool = False, layers: bool = False) -> list[dict]:
     """The `bench` command; returns the rows (as in the JSON)."""
     t_start = time.monotonic()
     paths = [Path(m) for m in models] if models else default_models()
@@ -185,7 +229,7 @@ def do_bench(models: Sequence[str], boards: str | None, kernels: str | None, vec
                                                         cell / "c")
                         model = compiled[key]
                         result = measure(model, board, request, inputs, references,
-                                         cell / "firmware" / board.id, timeout)
+                                         cell / "firmware" / board.id, timeout, layers=layers)
                         results.append(result)
                         if result.mismatch:
                             failures.append(f"{label} on {board.id} with {backend}: output differs "
@@ -203,6 +247,9 @@ def do_bench(models: Sequence[str], boards: str | None, kernels: str | None, vec
         print_table(text_table(f"mcuforge bench: {vectors} random vector(s) per cell, bit-exact "
                                f"against TFLite-Micro; instructions per inference (QEMU -icount)",
                                columns, body, right=columns[3:]), as_json, TABLE_WIDTH)
+    for title, layer_columns, layer_body in layer_tables(rows, backends):
+        print_table(text_table(title, layer_columns, layer_body, right=layer_columns[2:]),
+                    as_json, TABLE_WIDTH)
     summary.add("models", ", ".join(str(p) for p in paths), "models", [str(p) for p in paths])
     summary.add("boards", ", ".join(b.id for b in board_list), "boards", [b.id for b in board_list])
     summary.add("kernels", ", ".join(backends), "kernels", backends)

@@ -20,6 +20,7 @@ from ..codegen.model_info import ModelInfo
 from ..compile import compile_model
 from ..compile.backends import PORTABLE, KernelRequest, Target, board_isa
 from ..emulate import ReferenceOutputs, check_against_references, reference_outputs
+from ..emulate.profile import layer_profile
 from ..emulate.qemu import QemuMachine, run_vectors
 from ..emulate.vectors import Tensors, pack, unpack
 
@@ -51,6 +52,9 @@ class BenchResult:
     elf: str
     seconds: float
     mismatch: str = ""           # the first differing positions, when not bit-exact
+    # with --layers: per operator (in call order) {op, opcode, backend, instructions}, the
+    # instructions of its kernel calls (median over the vectors, one hook call subtracted)
+    layers: tuple[dict, ...] = ()
 
     @property
     def per_mac(self) -> float | None:
@@ -59,6 +63,7 @@ class BenchResult:
     def to_json(self) -> dict:
         d = asdict(self)
         d["fallbacks"] = list(self.fallbacks)
+        d["layers"] = list(self.layers)
         per_mac = self.per_mac
         d["instructions_per_mac"] = round(per_mac, 4) if per_mac is not None else None
         return d
@@ -87,9 +92,10 @@ def references_for(model: ModelInfo, inputs: Tensors) -> ReferenceOutputs:
 
 def measure(model: ModelInfo, board: Board, request: KernelRequest, inputs: Tensors,
             references: ReferenceOutputs, out_dir: Path, timeout: float = 60.0,
-            stack_bytes: int | None = None) -> BenchResult:
+            stack_bytes: int | None = None, layers: bool = False) -> BenchResult:
     """Builds ``model`` for ``board`` with ``request``'s backend, runs ``inputs`` (one array per
-    model input) and checks every output."""
+    model input) and checks every output; with ``layers`` also times every kernel call (the
+    firmware's PROFILE, as `emulate --profile`)."""
     t0 = time.monotonic()
     fw = build_firmware(model, board, out_dir, stack_bytes=stack_bytes, platformio=False, kernels=request)
     built = fw.model
@@ -98,19 +104,28 @@ def measure(model: ModelInfo, board: Board, request: KernelRequest, inputs: Tens
         run = run_vectors(machine, model.sha256, sum(sizes_in), (sum(sizes_out),),
                           pack(inputs, model.inputs), backend=getattr(built, "backend", PORTABLE),
                           isa=getattr(built, "isa", "none"), input_sizes=sizes_in,
-                          output_sizes=sizes_out)
+                          output_sizes=sizes_out, profile=layers)
     check = check_against_references(model, inputs, unpack(run.outputs, model.outputs),
                                      references=references)
     counts = run.instructions if run.instructions is not None else np.array([-1])
     asked = str(request.kernels or getattr(built, "backend", PORTABLE))
-    layers = built.layers
-    portable = [la for la in layers if getattr(la, "backend", PORTABLE) == PORTABLE]
-    notes = tuple(f"op {la.op} {la.opcode}: {getattr(la, 'note', '')}" for la in layers
+    calls = built.layers
+    portable = [la for la in calls if getattr(la, "backend", PORTABLE) == PORTABLE]
+    notes = tuple(f"op {la.op} {la.opcode}: {getattr(la, 'note', '')}" for la in calls
                   if getattr(la, "note", ""))
+    per_op: dict[int, dict] = {}
+    if layers and run.layer_instructions is not None and run.instructions is not None \
+            and run.mark_instructions is not None:
+        profile = layer_profile(built, run.layer_instructions, run.instructions,
+                                run.mark_instructions, f"{board.id} (QEMU {board.qemu})")
+        for la in profile.layers:     # an operator lowered to several calls: their sum
+            row = per_op.setdefault(la.op, {"op": la.op, "opcode": la.opcode,
+                                            "backend": la.backend, "instructions": 0})
+            row["instructions"] += la.instructions
     m = fw.memory
     return BenchResult(
         model=model.name, board=board.id, backend=asked, isa=getattr(built, "isa", board_isa(board)),
-        calls=len(layers), portable_calls=len(portable) if asked != PORTABLE else 0, fallbacks=notes,
+        calls=len(calls), portable_calls=len(portable) if asked != PORTABLE else 0, fallbacks=notes,
         macs=model.macs, vectors=check.vs_tflm.vectors, bit_exact=check.vs_tflm.exact,
         instructions=int(np.median(counts)), instructions_min=int(counts.min()),
         instructions_max=int(counts.max()),
@@ -118,4 +133,5 @@ def measure(model: ModelInfo, board: Board, request: KernelRequest, inputs: Tens
         code_bytes=m.code_bytes, flash_bytes=m.flash_bytes, ram_bytes=m.ram_bytes,
         stack_bytes=m.stack_bytes, stack_used_bytes=run.stack_used, elf=str(fw.elf),
         seconds=round(time.monotonic() - t0, 2),
-        mismatch="" if check.vs_tflm.ok else check.vs_tflm.describe_mismatches())
+        mismatch="" if check.vs_tflm.ok else check.vs_tflm.describe_mismatches(),
+        layers=tuple(per_op.values()))

@@ -166,7 +166,7 @@ def test_params_structs_match_their_python_mirrors(tmp_path: Path, host_cc: str)
     import ctypes
     import subprocess
 
-    from mcuforge.compile.ops.optimized import add, conv2d, depthwise_conv2d
+    from mcuforge.compile.ops.optimized import add, conv2d, depthwise_conv2d, pooling
     from mcuforge.compile.params import c_fields, struct_size
     from mcuforge.resources import INCLUDE_DIR, KERNELS_DIR
 
@@ -174,7 +174,8 @@ def test_params_structs_match_their_python_mirrors(tmp_path: Path, host_cc: str)
     mirrors = {"conv2d_dsp": conv2d.OptConv2DDspParams, "conv2d_mve": conv2d.OptConv2DMveParams,
                "depthwise_conv2d_dsp": depthwise_conv2d.OptDepthwiseConv2DDspParams,
                "depthwise_conv2d_mve": depthwise_conv2d.OptDepthwiseConv2DMveParams,
-               "add_dsp": add.OptAddDspParams, "add_mve": add.OptAddMveParams}
+               "add_dsp": add.OptAddDspParams, "add_mve": add.OptAddMveParams,
+               "pooling_dsp": pooling.OptPool2DDspParams, "pooling_mve": pooling.OptPool2DMveParams}
     assert set(mirrors) == {h.stem for h in (KERNELS_DIR / "optimized").glob("*.h")}
     (tmp_path / "mf_limits.h").write_text("#define MF_ALIGNMENT 16\n#define MF_MAX_DIMS 6\n")
     lines = ["#include <stddef.h>"]

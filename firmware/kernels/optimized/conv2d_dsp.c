@@ -199,6 +199,40 @@ mf_opt_block_2x2(const mf_opt_u32 **xp, const mf_opt_u32 **wp, int32_t pairs, in
     *a11 = s11;
 }
 
+/* The 1 x 2 block (one pixel, the interleaved channel pair) over `pairs` pairs of groups: per
+ * group one LDRD of the pixel's 2 words, two LDRD of the weights, 4 SMLAD. */
+static inline __attribute__((always_inline)) void
+mf_opt_block_1x2(const mf_opt_u32 **xp, const mf_opt_u32 **wp, int32_t pairs, int32_t *a0,
+                 int32_t *a1)
+{
+    const mf_opt_u32 *x = *xp, *w = *wp;
+    int32_t s0 = *a0, s1 = *a1;
+    uint32_t wa, wb, x0, x1;
+#define MF_OPT_GROUP_1X2                                   \
+    "ldrd   %[x0], %[x1], [%[x]], #16\n\t"                 \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                  \
+    "smlad  %[s0], %[x0], %[wa], %[s0]\n\t"                \
+    "smlad  %[s0], %[x1], %[wb], %[s0]\n\t"                \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                  \
+    "smlad  %[s1], %[x0], %[wa], %[s1]\n\t"                \
+    "smlad  %[s1], %[x1], %[wb], %[s1]\n\t"
+    __asm__ volatile(
+        "1:\n\t"
+        MF_OPT_GROUP_1X2
+        MF_OPT_GROUP_1X2
+        "subs   %[n], %[n], #1\n\t"
+        "bne    1b\n\t"
+        : [s0] "+r"(s0), [s1] "+r"(s1), [x] "+r"(x), [w] "+r"(w), [n] "+r"(pairs),
+          [wa] "=&r"(wa), [wb] "=&r"(wb), [x0] "=&r"(x0), [x1] "=&r"(x1)
+        :
+        : "cc", "memory");
+#undef MF_OPT_GROUP_1X2
+    *xp = x;
+    *wp = w;
+    *a0 = s0;
+    *a1 = s1;
+}
+
 static inline __attribute__((always_inline)) void
 mf_opt_conv_body(const mf_opt_conv2d_dsp_params *p, const int8_t *input, int8_t *output,
                  int one_by_one, int full_range)
@@ -243,7 +277,16 @@ mf_opt_conv_body(const mf_opt_conv2d_dsp_params *p, const int8_t *input, int8_t 
                     ++oy;
                 }
             }
-            for (c = 0; c + 1 < out_c; c += 2, q += 8) {
+            for (c = 0; c + 1 < out_c && !two; c += 2, q += 8) {
+                /* one pixel (a single row of a FULLY_CONNECTED, an odd last pixel): a 1 x 2
+                 * block, no work for an absent second pixel */
+                const mf_opt_u32 *x = xbuf;
+                int32_t a0 = q[0], a1 = q[4];
+                mf_opt_block_1x2(&x, &w, groups >> 1, &a0, &a1);
+                o0[c] = mf_opt_requant(a0, q, lo, hi, full_range);
+                o0[c + 1] = mf_opt_requant(a1, q + 4, lo, hi, full_range);
+            }
+            for (; c + 1 < out_c; c += 2, q += 8) {
                 const mf_opt_u32 *x = xbuf;
                 int32_t a00 = q[0], a10 = q[0], a01 = q[4], a11 = q[4];
                 mf_opt_block_2x2(&x, &w, groups >> 1, &a00, &a10, &a01, &a11);

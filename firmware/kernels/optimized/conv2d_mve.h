@@ -15,7 +15,7 @@
  *     min(shift, 0). Requantization is TFLite-Micro's for every shift: VSHL, VQRDMULH (its saturating rounding
  *     doubling high multiply), then the rounding divide by 2^-right_shift (VRSHL after a -1 fixup
  *     of negative values, ties away from zero).
- *   - scratch (the general kernel only): k_padded bytes, one output pixel's taps (im2col).
+ *   - scratch (the general kernel only): 2 * k_padded bytes, two output pixels' taps (im2col).
  * No dilation, no groups.
  */
 #ifndef MF_OPT_KERNEL_CONV2D_MVE_H
@@ -40,15 +40,16 @@ typedef struct {
     int32_t act_min, act_max;
     const int8_t *weights;
     const int32_t *quant;
-    int8_t *scratch;               /* k_padded bytes (general kernel; unused by the 1x1 one) */
+    int8_t *scratch;               /* 2 * k_padded bytes (general kernel; unused by 1x1) */
 } mf_opt_conv2d_mve_params;
 
-/* Any CONV_2D without dilation or groups: im2col of one output pixel, then 4 output channels at
- * a time, each a VMLADAVA dot product over 16 taps per instruction. */
+/* Any CONV_2D without dilation or groups: im2col of two output pixels, then 4 output channels
+ * at a time, each a VMLADAVA dot product over 16 taps per instruction. */
 mf_status mf_opt_conv2d_mve_s8(const mf_opt_conv2d_mve_params *p, const int8_t *input,
                                int8_t *output);
 
-/* 1x1 pointwise convolution (no padding, any stride): straight from the input pixel. */
+/* 1x1 pointwise convolution (no padding, any stride): straight from the input pixels, two
+ * output pixels at a time (each weight vector loaded once feeds both). */
 mf_status mf_opt_conv2d_1x1_mve_s8(const mf_opt_conv2d_mve_params *p, const int8_t *input,
                                    int8_t *output);
 

@@ -5,14 +5,19 @@
  * mcuforge.compile.ops.optimized.depthwise_conv2d (OptDepthwiseConv2DMveParams).
  *
  * What the generator did ahead of time:
- *   - weights: [k_h * k_w taps][c_padded] int16 (channels zero-padded to c_padded, a multiple
- *     of 8): 8 channels per vector, multiplied with VMULLB/VMULLT into 32-bit even/odd lanes.
+ *   - weights: int16, [c_padded / 8 groups of channels][k_h * k_w taps][8 channels] (channels
+ *     zero-padded to c_padded, a multiple of 8), in the order the inner loop reads them.
  *   - quant: [c_padded / 8 groups][4 fields][even channels 0, 2, 4, 6 | odd 1, 3, 5, 7] int32,
- *     the fields: bias' = bias + input_offset * sum(w) (a padded tap reads pad_value, the input
+ *     the fields:
+ *     bias' = bias + input_offset * sum(w) (a padded tap reads pad_value, the input
  *     zero point, whose contribution with the folded offset is exactly zero, as in
  *     TFLite-Micro), multiplier, left shift max(shift, 0), right shift min(shift, 0);
  *     requantization as in conv2d_mve.h (exactly TFLite-Micro's).
- *   - scratch: k_h * k_w tap pointers, then c_padded bytes of pad_value (a padded tap's pixel).
+ *     The raw products are summed modulo 2^32 and bias' added: the result is TFLite-Micro's
+ *     accumulator exactly, which the lowering checked fits int32.
+ *   - scratch: general kernel: k_h * k_w tap pointers, then c_padded bytes (a padded tap's pixel
+ *     of pad_value); 3x3 kernel: 12 * c bytes (a row of 3 pad_value pixels, then a patch of
+ *     3 x 3 pixels for the windows that overlap the left or right padding).
  */
 #ifndef MF_OPT_KERNEL_DEPTHWISE_CONV2D_MVE_H
 #define MF_OPT_KERNEL_DEPTHWISE_CONV2D_MVE_H
@@ -35,7 +40,7 @@ typedef struct {
     int32_t act_min, act_max;
     const int16_t *weights;
     const int32_t *quant;
-    int8_t *scratch;               /* 4 * k_h * k_w + c_padded bytes, 4-byte aligned */
+    int8_t *scratch;               /* see above, 4-byte aligned */
 } mf_opt_depthwise_conv2d_mve_params;
 
 /* Any window, stride and padding. */

@@ -145,7 +145,7 @@ def _mve(call: KernelCall) -> KernelCall | Fallback:
         scratch=SCRATCH)
     function = "mf_opt_conv2d_1x1_mve_s8" if one_by_one else "mf_opt_conv2d_mve_s8"
     # the 1x1 kernel reads no scratch; it gets the smallest slot (the struct has one field)
-    return cm.adapted(call, "conv2d_mve", function, params, 16 if one_by_one else k_padded)
+    return cm.adapted(call, "conv2d_mve", function, params, 16 if one_by_one else 2 * k_padded)
 
 
 def adapt(call: KernelCall, target: Target) -> KernelCall | Fallback:

@@ -2,7 +2,8 @@
 (firmware/kernels/optimized/depthwise_conv2d_dsp.c) on the DSP extension, and the _mve_ twins
 (depthwise_conv2d_mve.c) on Helium.
 
-Ahead of time: the weights become int16 (DSP: doubled, in SXTB16 lane order) laid out tap by tap,
+Ahead of time: the weights are laid out in the order the inner loop reads them (DSP: int16,
+doubled, in SXTB16 lane order, tap by tap; Helium: int16, by groups of 8 channels, tap by tap),
 the input offset is folded into the bias (a padded tap reads a pixel of input zero points, which
 contributes exactly zero), and the requantization constants are packed per group of channels.
 Depth multipliers above 1 and dilation stay on the portable kernel.
@@ -113,13 +114,15 @@ def _mve(call: KernelCall) -> KernelCall | Fallback:
     c_padded = cm.round_up(c, 8)
     taps = p.filter.h * p.filter.w
 
-    def padded(a, fill=0):
-        out = np.full(c_padded, fill, dtype=np.int64)
+    def padded(a):
+        out = np.zeros(c_padded, dtype=np.int64)
         out[:c] = a
         return out
 
-    weights = np.zeros((taps, c_padded), dtype=np.int64)
-    weights[:, :c] = w.T
+    weights = np.zeros((c_padded, taps), dtype=np.int64)
+    weights[:c] = w
+    # [group of 8 channels][tap][8 channels]: the order the inner loop reads them
+    weights = weights.reshape(c_padded // 8, 8, taps).transpose(0, 2, 1)
     shift = padded(cm.values(p.shift))
     fields = np.stack([padded(bias), padded(cm.values(p.multiplier)), np.maximum(shift, 0),
                        np.minimum(shift, 0)])                      # [field][channel]
@@ -133,9 +136,11 @@ def _mve(call: KernelCall) -> KernelCall | Fallback:
         weights=cm.const(call, "weights_mve", "int16_t", weights),
         quant=cm.const(call, "quant_mve", "int32_t", quant),
         scratch=SCRATCH)
-    function = ("mf_opt_depthwise_conv2d_3x3_mve_s8" if p.filter.h == p.filter.w == 3
-                else "mf_opt_depthwise_conv2d_mve_s8")
-    return cm.adapted(call, "depthwise_conv2d_mve", function, params, 4 * taps + c_padded)
+    if p.filter.h == p.filter.w == 3:     # a pad row and a 3 x 3 patch for the side borders
+        function, scratch = "mf_opt_depthwise_conv2d_3x3_mve_s8", 12 * c
+    else:                                 # tap pointers and a pad pixel
+        function, scratch = "mf_opt_depthwise_conv2d_mve_s8", 4 * taps + c_padded
+    return cm.adapted(call, "depthwise_conv2d_mve", function, params, scratch)
 
 
 def adapt(call: KernelCall, target: Target) -> KernelCall | Fallback:
