@@ -4,7 +4,7 @@ The TFLite converter leaves an op it has no int8 kernel for in float, between a 
 QUANTIZE (Keras ELU does this: DEQUANTIZE int8 -> ELU float32 -> QUANTIZE int8). TFLite-Micro
 runs the three ops in turn. Every output element then depends on one int8 input element alone,
 so the island is a function of 256 values: ``fuse_float_islands`` replaces the chain with one
-MF_FLOAT_TABLE op (lowered to the lookup-table kernel mf_lut_s8) whose second input is a
+MF_FLOAT_TABLE op (ops.lut: the lookup-table kernel mf_lut_s8) whose second input is a
 constant int8 tensor holding the 256 results, computed here in TFLite-Micro's float arithmetic:
 
 - DEQUANTIZE: float(double(scale) * (q - zero point)) (reference_ops::Dequantize);

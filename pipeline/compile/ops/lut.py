@@ -1,7 +1,8 @@
-"""LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, ELU, RELU, RELU6 and QUANTIZE (int8 -> int8) ->
-mf_lut_s8 (firmware/kernels/lut.c): each output element is a function of its input element
-alone, so the generator computes that function for the 256 int8 values, reproducing the op's
-TFLite-Micro kernel (``lut_tables``, one module per op), and the kernel looks every element up.
+"""LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, ELU, RELU, RELU6, QUANTIZE (int8 -> int8) and
+MF_FLOAT_TABLE (a float island, compile.fuse_float) -> mf_lut_s8 (firmware/kernels/lut.c): each
+output element is a function of its input element alone, so the generator computes that function
+for the 256 int8 values, reproducing the op's TFLite-Micro kernel (``lut_tables``, one module
+per op), and the kernel looks every element up.
 
 QUANTIZE with int16 on either side (int8 <-> int16, int16 -> int16: the ends of a "16x8" model
 with int8 input or output) -> mf_quantize_s8_s16 / _s16_s8 / _s16_s16
@@ -22,7 +23,10 @@ from ..program import ConstArray, KernelCall
 from .context import OpContext
 from .lut_tables import TABLES
 
-OPCODES = tuple(sorted(TABLES))
+# MF_FLOAT_TABLE: mcuforge's own op (compile.fuse_float: a DEQUANTIZE -> float ops -> QUANTIZE
+# island, never in a file), whose table comes as its second input, computed at generation time.
+FLOAT_TABLE = "MF_FLOAT_TABLE"
+OPCODES = (*sorted(TABLES), FLOAT_TABLE)
 TABLE_SIZE = 256
 
 
@@ -71,8 +75,9 @@ def _lower_quantize_s16(o: OpContext, op: Operator, inp, out) -> KernelCall:
 
 def lower(graph: Graph, op: Operator) -> KernelCall:
     o = OpContext(graph, op)
-    if len(op.inputs) != 1:
-        o.bad_file(f"has {len(op.inputs)} inputs; {op.opcode} takes 1")
+    takes = 2 if op.opcode == FLOAT_TABLE else 1        # the input (and the table)
+    if len(op.inputs) != takes:
+        o.bad_file(f"has {len(op.inputs)} inputs; {op.opcode} takes {takes}")
     inp = o.required_input(0, "input")
     out = o.output()
     if (op.opcode == "QUANTIZE" and DType.INT16 in (inp.dtype, out.dtype)
@@ -82,7 +87,12 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     output_q = o.activation(out, "output")
     if tuple(out.shape) != tuple(inp.shape):
         o.bad_file(f"output shape {list(out.shape)} differs from input shape {list(inp.shape)}")
-    table = TABLES[op.opcode](o, input_q, output_q)
+    if op.opcode == FLOAT_TABLE:
+        data = o.required_input(1, "table").data
+        assert data is not None and data.shape == (TABLE_SIZE,)
+        table = [int(v) for v in data]
+    else:
+        table = TABLES[op.opcode](o, input_q, output_q)
     assert len(table) == TABLE_SIZE and all(-128 <= v <= 127 for v in table), op.opcode
     params = LutParams(size=inp.num_elements, table=o.const("table", "int8_t", np.asarray(table)))
     return KernelCall.of(op, "lut", "mf_lut_s8", params, (inp.index,), (out.index,))
