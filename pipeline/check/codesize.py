@@ -179,7 +179,9 @@ def measure(models_dir: Path, out: Path, boards: list[str] | None = None) -> dic
 
     tools = find_toolchain()
     version = subprocess.run([tools.gcc, "--version"], capture_output=True, text=True).stdout
-    table = json.loads(out.read_text()) if out.is_file() else {"kernels": {}, "runtime": {}}
+    # every board measured afresh; with --boards only those, the others kept as the table has them
+    table = (json.loads(out.read_text()) if boards and out.is_file()
+             else {"kernels": {}, "runtime": {}})
     table.update(about="measured by `python -m mcuforge.check.codesize` (pipeline/check/codesize.py)",
                  compiler=version.splitlines()[0], runtime_model=RUNTIME_MODEL)
     model = models_dir / RUNTIME_MODEL
