@@ -119,7 +119,7 @@ def _one_op_model(opcode: str, dtype: str) -> bytes:
 
 @pytest.mark.parametrize("opcode, dtype, fragments", [
     ("SOFTMAX", "float32", ["input tensor 'x' is float32", "int8"]),
-    ("LOG_SOFTMAX", "int8", ["unsupported op LOG_SOFTMAX (op 0)", "supported: "]),
+    ("LOG_SOFTMAX", "int8", ["unsupported op LOG_SOFTMAX v1 (op 0)", "supported: "]),
 ])
 def test_compile_rejects_float_and_unsupported_ops(tmp_path, capsys, opcode, dtype, fragments):
     model = tmp_path / "m.tflite"

@@ -23,11 +23,11 @@ VECTORS = 4   # random inputs per model on the host: each run builds the model's
 # model -> a substring of the one-line error it fails with today (the converter's, for models
 # the TFLite converter cannot make into a full-int8 model).
 KNOWN_FAILURES = {
-    "act_gelu": "unsupported op GELU",
-    "act_softplus": "unsupported ops EXP (op 1), LOG (op 3)",
-    "act_selu": "unsupported ops GREATER (op 1), EXP (op 3), SELECT_V2 (op 6)",
-    "layer_norm": "unsupported ops DEQUANTIZE (op 11), NEG (op 12), RSQRT (op 17)",
-    "upsampling_nearest": "unsupported ops TILE (op 2), TILE (op 8)",
+    "act_gelu": "unsupported op GELU v2",
+    "act_softplus": "unsupported ops EXP v2 (op 1), LOG v2 (op 3)",
+    "act_selu": "unsupported ops GREATER v2 (op 1), EXP v2 (op 3), SELECT_V2 v1 (op 6)",
+    "layer_norm": "unsupported ops DEQUANTIZE v2 (op 11), NEG v1 (op 12), RSQRT v2 (op 17)",
+    "upsampling_nearest": "unsupported ops TILE v3 (op 2), TILE v3 (op 8)",
     # dynamic batch: the declared shape of a tensor whose shape_signature has -1 is a placeholder
     # (TFLite-Micro computes the real one); with batch 1 (dilated_conv1d_batch1,
     # reshape_permute_batch1) the same models compile
@@ -37,7 +37,7 @@ KNOWN_FAILURES = {
     "dilated_conv2d": "op 0 (SPACE_TO_BATCH_ND): paddings [2, 2, 2, 2]: TFLite-Micro fills padding "
                       "with an uninitialised value",
     # the LSTM's zero state: FILL of an int8 scalar over a static shape, not folded
-    "lstm_unrolled": "unsupported op FILL (op 3)",
+    "lstm_unrolled": "unsupported op FILL v3 (op 3)",
     # the TFLite converter (TF 2.21): a dynamic batch leaves a TensorList, a fixed one crashes it
     # in full-int8 quantization
     "lstm": "requires element_shape to be static during TF Lite transformation pass",

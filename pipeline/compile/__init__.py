@@ -149,7 +149,8 @@ def compile_graph(graph: Graph, name: str | None = None, backend: str = PORTABLE
 
     check_model_io(graph)
     check_sizes(graph)
-    unsupported = [f"{op.opcode} (op {op.index})" for op in graph.operators if op.opcode not in LOWERINGS]
+    unsupported = [f"{op.opcode} v{op.version} (op {op.index})" for op in graph.operators
+                   if op.opcode not in LOWERINGS]
     if unsupported:
         raise UnsupportedModelError(
             f"{graph.name}.tflite: unsupported op{'s' if len(unsupported) > 1 else ''} "

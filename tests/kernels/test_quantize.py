@@ -92,9 +92,9 @@ def test_lowering_quantize_rejects():
         kt.lower_op(b.build())
 
 
-def test_dequantize_is_rejected(tmp_path: Path):
-    """int8 -> float32 cannot be a model output (mcuforge's API is int8) nor feed a lowered op:
-    compiling says which, in one line."""
+def test_dequantize_output_rejected_and_island_fused(tmp_path: Path, host_cc: str):
+    """int8 -> float32 cannot be a model output (mcuforge's API is integer): one line. Between
+    DEQUANTIZE and QUANTIZE it is a float island (compile.fuse_float): one table, bit-exact."""
     from mcuforge.compile import compile_model
     from mcuforge.compile.ops import LOWERINGS
 
@@ -114,5 +114,5 @@ def test_dequantize_is_rejected(tmp_path: Path):
     b.add_operator("DEQUANTIZE", (x,), (f,))
     b.add_operator("QUANTIZE", (f,), (y,))
     path.write_bytes(b.build())
-    with pytest.raises(UnsupportedModelError, match=r"unsupported op DEQUANTIZE \(op 0\)"):
-        compile_model(path)
+    assert [c.opcode for c in compile_model(path).calls] == ["MF_FLOAT_TABLE"]
+    kt.run_case(b.build(), tmp_path)

@@ -384,7 +384,7 @@ def test_compiling_an_lstm_is_a_one_line_error(tmp_path: Path):
     path.write_bytes(_model(extra_op=True))
     with pytest.raises(UnsupportedModelError) as info:
         compile_model(path)
-    assert f"unsupported op {OPCODE} (op 0)" in str(info.value) and "\n" not in str(info.value)
+    assert f"unsupported op {OPCODE} v1 (op 0)" in str(info.value) and "\n" not in str(info.value)
     graph = kt.read_graph(_model())
     with pytest.raises(UnsupportedModelError) as info:
         lstm.lower(graph, graph.operators[0])
