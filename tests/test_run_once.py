@@ -44,7 +44,7 @@ def _count_reference_runs(monkeypatch) -> Counter:
 def _fake_training(monkeypatch, run: RunDir, vectors: int) -> None:
     model = shared_model("kws_ref_model.tflite")
 
-    def train(recipe_path, out, data, progress, summary):
+    def train(recipe_path, out, data, progress, summary, force=False):
         run.root.mkdir(parents=True)
         shutil.copyfile(model, run.tflite)
         rng = np.random.default_rng(0)
