@@ -50,6 +50,7 @@ def test_build_every_board(kws_c, tmp_path, board):
         assert message.startswith("kws_ref_model needs ")
         assert re.search(r"B of RAM \(arena 16,000 \+ stack [0-9,]+ \+ other", message), message
         assert f"{board} has 8,192 B" in message and "B of flash (weights 28,984 + code" in message
+        assert "(over by " in message
         assert not (tmp_path / "fw").exists()
         return
     fw = build_firmware(model, b, tmp_path / "fw", kernels=PORTABLE_KERNELS)

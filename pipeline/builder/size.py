@@ -113,10 +113,12 @@ def check_fits(use: MemoryUse, board: Board, what: str) -> None:
     if use.ram_bytes > use.ram_capacity:
         where = f" in {board.data_region.name}" if use.ram_capacity < board.ram_bytes else ""
         problems.append(f"{use.ram_bytes:,} B of RAM ({use.ram_parts()}), "
-                        f"{board.id} has {use.ram_capacity:,} B{where}")
+                        f"{board.id} has {use.ram_capacity:,} B{where} "
+                        f"(over by {use.ram_bytes - use.ram_capacity:,} B)")
     if use.flash_bytes > use.flash_capacity:
         where = f" in {board.code_region.name}" if use.flash_capacity < board.flash_bytes else ""
         problems.append(f"{use.flash_bytes:,} B of flash ({use.flash_parts()}), "
-                        f"{board.id} has {use.flash_capacity:,} B{where}")
+                        f"{board.id} has {use.flash_capacity:,} B{where} "
+                        f"(over by {use.flash_bytes - use.flash_capacity:,} B)")
     if problems:
         raise SizeError(f"{what} needs " + "; and ".join(problems))
