@@ -167,6 +167,31 @@ def test_every_bad_file_is_named_in_one_line_before_training(tmp_path):
         assert fragment in message, fragment
 
 
+def test_jpeg_with_garbage_scan_data_is_listed(tmp_path):
+    """Damaged entropy-coded data that libjpeg only warns about (and Pillow decodes without a
+    word) is a bad file too; the good JPEGs beside it pass the same strict check."""
+    _make_classes(tmp_path, {"cat": 3, "dog": 3})
+    rng = np.random.default_rng(9)
+    buf = io.BytesIO()
+    Image.fromarray(_rgb(rng, 32, 32)).save(buf, "JPEG", quality=90)
+    good = buf.getvalue()
+    (tmp_path / "cat" / "fine.jpg").write_bytes(good)
+    data = bytearray(good)
+    sos = data.index(b"\xff\xda")
+    for k in range(sos + 40, sos + 140, 3):        # garbage inside the scan, no marker bytes
+        data[k] = ((data[k] * 7 + 13) & 0xFF) or 1
+        data[k] = 0x12 if data[k] == 0xFF else data[k]
+    (tmp_path / "dog" / "garbled.jpg").write_bytes(bytes(data))
+    with Image.open(tmp_path / "dog" / "garbled.jpg") as im:
+        im.load()                                    # Pillow alone accepts it
+    with pytest.raises(DatasetError) as err:
+        load_image_folder(tmp_path, size=8, channels=3, progress=False)
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path}: 1 unreadable image") and "dog/garbled.jpg (corrupt: " in message
+    (tmp_path / "dog" / "garbled.jpg").unlink()
+    assert load_image_folder(tmp_path, size=8, channels=3, progress=False).classes == ("cat", "dog")
+
+
 def test_many_bad_files_are_counted(tmp_path):
     _make_classes(tmp_path, {"a": 3, "b": 3})
     for i in range(8):

@@ -32,6 +32,7 @@ from ...ui import progress_bar
 from .common import (
     ImageDataset,
     ImageSplit,
+    check_jpeg_strictly,
     fit_image,
     name_some,
     relative,
@@ -186,6 +187,10 @@ def _read_one(path: Path, out: np.ndarray, size: int, channels: int, resize: str
     with image:
         if image.format not in FORMATS:
             return f"{image.format} is not supported, only {', '.join(FORMATS)}"
+        if image.format == "JPEG":
+            problem = check_jpeg_strictly(path.read_bytes(), image.mode)
+            if problem is not None:
+                return "truncated" if "Premature end of JPEG file" in problem else f"corrupt: {problem}"
         try:
             if image.format == "JPEG":
                 image.draft(image.mode, (2 * size, 2 * size))
