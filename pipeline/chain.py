@@ -14,6 +14,7 @@ from .codegen.model_info import ModelInfo
 from .compile.backends import DEFAULT_REQUEST, KernelRequest
 from .emulate.command import do_emulate_host, do_run_on_board, emulated_board
 from .emulate.vectors import load_vectors_file
+from .errors import MissingDependencyError
 from .quantize.command import do_quantize
 from .train.command import do_train
 from .ui import Summary, nbytes, percent
@@ -42,4 +43,20 @@ def do_run(recipe_path: str, out: str | None, data: str | None, board_name: str 
     if board is not None:
         do_run_on_board(model, board, vectors, board_vectors, timeout, progress, summary,
                         references=host.references, kernels=kernels)
+    _report(run.root, progress, summary)
     summary.add("wall time", f"{time.monotonic() - t0:.0f} s", "seconds", round(time.monotonic() - t0, 1))
+
+
+def _report(root, progress: bool, summary: Summary) -> None:
+    """The run's report.html (mcuforge.report); without matplotlib the run says so and goes on."""
+    from .report.command import do_report
+
+    report = Summary("report")
+    try:
+        do_report(root, None, None, True, progress, report)
+    except MissingDependencyError as exc:
+        summary.add("report", f"not written: {exc}", "report", None)
+        return
+    summary.add("report", f"{report.data['report']} ({nbytes(report.data['report_bytes'])}, "
+                f"{len(report.data['figures'])} figures)", "report", report.data["report"])
+    summary.data["report_bytes"] = report.data["report_bytes"]

@@ -105,6 +105,12 @@ def cmd_bench(args, summary: Summary) -> None:
              force=args.force, layers=args.layers)
 
 
+def cmd_report(args, summary: Summary) -> None:
+    from .report.command import do_report
+
+    do_report(args.folder, args.board, args.out, args.force, _progress(args), summary)
+
+
 def cmd_boards(args, summary: Summary) -> None:
     from .boards_command import do_boards
 
@@ -224,6 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also time every layer and print, per model and board, each layer's "
                    "instructions on every backend side by side (with optimized / cmsis-nn)")
     p.set_defaults(func=cmd_bench, title="mcuforge bench")
+
+    p = sub.add_parser("report", parents=[common],
+                       help="one self-contained HTML page: training, int8 error per layer, memory, "
+                       "speed, board fit")
+    p.add_argument("folder", metavar="RUN_DIR_OR_C_DIR", help="a run folder or a folder of generated C")
+    p.add_argument("--board", help="also measure per-layer instructions on this emulated board "
+                   "with every kernel backend (QEMU), and plan the arena for its kernels")
+    p.add_argument("--out", help="the HTML file (default <folder>/report.html)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file that is not "
+                   "a report mcuforge wrote")
+    p.set_defaults(func=cmd_report, title="mcuforge report")
 
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")
     p.set_defaults(func=cmd_boards, title="mcuforge boards")

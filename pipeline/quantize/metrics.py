@@ -33,6 +33,8 @@ class QuantizeMetrics:
     representative_samples: int
     input_scale: float                  # the int8 input: q = round(x / scale) + zero_point
     input_zero_point: int
+    # rows: true class, columns: the float model's prediction (None in run folders written before)
+    confusion_float: list[list[int]] | None = None
 
     def write(self, path: Path) -> None:
         write_text_atomic(path, json.dumps(dataclasses.asdict(self), indent=2) + "\n")

@@ -55,6 +55,7 @@ def quantize(recipe: Recipe, run: RunDir, *, progress: bool = True) -> QuantizeM
         float_accuracy=float(np.mean(float_pred == y)), int8_accuracy=float(np.mean(int8_pred == y)),
         float_int8_agreement=float(np.mean(float_pred == int8_pred)),
         confusion_int8=confusion_matrix(y, int8_pred, n).tolist(), tflite_bytes=len(tflite),
+        confusion_float=confusion_matrix(y, float_pred, n).tolist(),
         representative_samples=int(count), input_scale=scale, input_zero_point=zero_point,
     )
     metrics.write(run.quant_metrics)
