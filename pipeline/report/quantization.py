@@ -22,10 +22,11 @@ noise it received. **Rule:** a layer stands out when its own SNR is at least ``F
 the median own SNR of the layers that add noise (it adds at least 4x the noise of a typical
 layer), or below ``FLOOR_DB`` (it adds noise at more than 1 % of the signal power; rounding to
 8 bits alone adds about 30-45 dB below the signal, so a sound int8 layer stays well above it,
-and a model with few layers, several of them damaged, has no sound median). The ranking names the layers that stand out first, in graph order: error flows
-downstream, and a layer fed a broken tensor can look bad by itself too (noise is no longer small
-and independent once it rivals the signal), so the earliest one is the likely cause. The other
-layers follow by own SNR, lowest first.
+and a model with few layers, several of them damaged, has no sound median). The ranking names
+the layers that stand out first, in graph order: error flows downstream, and a layer fed a
+broken tensor can look bad by itself too (noise is no longer small and independent once it
+rivals the signal), so the earliest one is the likely cause. The other layers follow by own SNR,
+lowest first.
 """
 
 from __future__ import annotations
@@ -350,8 +351,9 @@ def comparison_section(c: Comparison) -> Section:
            "own SNR is that of the noise it adds to what its inputs carried. Rule: a layer stands "
            f"out when its own SNR is at least {FLAG_DB:g} dB below the median layer's "
            f"({fmt(c.median_own_db, '.1f')} dB here), i.e. it adds at least 4x the noise of a "
-           f"typical layer, or below {FLOOR_DB:g} dB (noise above 1 % of the signal). Layers that stand out are named first, in graph order (error flows "
-           "downstream: the earliest is the likely cause), then the others by own SNR.")
+           f"typical layer, or below {FLOOR_DB:g} dB (noise above 1 % of the signal). Layers that "
+           "stand out are named first, in graph order (error flows downstream: the earliest is "
+           "the likely cause), then the others by own SNR.")
     if ranking:
         top = ranking[0]
         s.text(f"{'Named first' if top.flagged else 'Lowest own SNR'}: op {top.op} {top.opcode} ({top.label}), own SNR "
