@@ -14,7 +14,7 @@ from .codegen.model_info import ModelInfo
 from .compile.backends import DEFAULT_REQUEST, KernelRequest
 from .emulate.command import do_emulate_host, do_run_on_board, emulated_board
 from .emulate.vectors import load_vectors_file
-from .errors import MissingDependencyError
+from .errors import McuforgeError
 from .quantize.command import do_quantize
 from .train.command import do_train
 from .ui import Summary, nbytes, percent
@@ -48,13 +48,15 @@ def do_run(recipe_path: str, out: str | None, data: str | None, board_name: str 
 
 
 def _report(root, progress: bool, summary: Summary) -> None:
-    """The run's report.html (mcuforge.report); without matplotlib the run says so and goes on."""
+    """The run's report.html (mcuforge.report). The run's own work is done and its figures are in
+    the summary: a report that cannot be written (no matplotlib, a file in the way) is a row of
+    the summary, not a failed run."""
     from .report.command import do_report
 
     report = Summary("report")
     try:
         do_report(root, None, None, True, progress, report)
-    except MissingDependencyError as exc:
+    except McuforgeError as exc:
         summary.add("report", f"not written: {exc}", "report", None)
         return
     summary.add("report", f"{report.data['report']} ({nbytes(report.data['report_bytes'])}, "

@@ -338,6 +338,39 @@ def test_report_of_a_c_folder_says_what_it_leaves_out(runs, browser, tmp_path, c
     assert ids == ["fig-arena-timeline", "fig-flash", "fig-ram"]
 
 
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.cross
+@pytest.mark.qemu
+def test_report_board_measures_per_layer_speed(runs, browser, tmp_path, capsys, monkeypatch):
+    """--board measures every layer on the emulated board (two backends and one vector here, to
+    stay cheap) and saves it; a report without --board shows what was saved."""
+    from mcuforge.report import speed
+
+    require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-system-arm")
+    monkeypatch.setattr(speed, "BACKENDS", ("portable", "optimized"))
+    monkeypatch.setattr(speed, "VECTORS", 1)
+    run = tmp_path / "digits"
+    shutil.copytree(runs["digits"], run, ignore=shutil.ignore_patterns("report.html"))
+    assert main(["report", str(run), "--board", "mps2_an386", "--json", "--quiet"]) == 0
+    capsys.readouterr()
+    saved = json.loads((run / "speed" / "mps2_an386.json").read_text())
+    assert [r["backend"] for r in saved["rows"]] == ["portable", "optimized"]
+    for row in saved["rows"]:
+        assert row["bit_exact"] == row["vectors"] == 1
+        assert sum(la["instructions"] for la in row["layers"]) <= row["instructions"]
+    (run / "report.html").unlink()
+    assert main(["report", str(run), "--quiet"]) == 0
+    assert browser.open(run / "report.html") == []
+    ids = browser.evaluate("Array.from(document.images).map(i => i.id)")
+    assert "fig-speed-mps2_an386" in ids
+    body = table((run / "report.html").read_text(), "table-speed-mps2_an386")
+    assert body[0] == ["op", "opcode", "portable", "optimized"]
+    assert body[-2][1] == "inference"
+    assert body[-2][2] == f"{saved['rows'][0]['instructions']:,}"
+
+
 def test_browser_check_sees_console_errors_and_broken_figures(browser, tmp_path):
     """The check the reports pass can fail: a page with a console error, a script exception, a
     network request and an image that does not decode."""

@@ -77,22 +77,22 @@ class Source:
 
 def _is_run(folder: Path) -> bool:
     run = RunDir(folder)
-    return run.recipe.is_file() or run.train_metrics.is_file() or run.quant_metrics.is_file()
+    return any(p.is_file() for p in (run.recipe, run.train_metrics, run.quant_metrics, run.tflite))
 
 
 def find_source(path: str | Path) -> Source:
     folder = Path(path)
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such folder (give a run folder or a folder of generated C)")
-    if (folder / MODEL_INFO).is_file() and not _is_run(folder):
+    if (folder / MODEL_INFO).is_file():     # generated C (it holds a model.tflite too)
         if _is_run(folder.parent) and RunDir(folder.parent).c_dir.resolve() == folder.resolve():
             folder = folder.parent
         else:
             ModelInfo.load(folder)          # a broken C folder fails here, one line
             return Source(folder, None, folder, folder / "model.tflite")
     if not _is_run(folder):
-        raise ReportError(f"{folder}: neither a run folder (no recipe.yaml, train_metrics.json or "
-                          f"quantize_metrics.json) nor generated C (no {MODEL_INFO})")
+        raise ReportError(f"{folder}: neither a run folder (no recipe.yaml, train_metrics.json, "
+                          f"quantize_metrics.json or model.tflite) nor generated C (no {MODEL_INFO})")
     run = RunDir(folder)
     c_dir = run.c_dir if (run.c_dir / MODEL_INFO).is_file() else None
     tflite = run.tflite if run.tflite.is_file() else (c_dir / "model.tflite" if c_dir else run.tflite)

@@ -38,11 +38,12 @@ def measure_board(source: Source, board: Board, progress: bool) -> tuple[list[di
     notes: list[str] = []
     trees: CmsisTrees | None = None
     backends = list(BACKENDS)
-    try:
-        trees = find_cmsis(None, None)
-    except CmsisError as exc:
-        backends.remove(CMSIS_NN)
-        notes.append(f"cmsis-nn not measured: {exc}")
+    if CMSIS_NN in backends:
+        try:
+            trees = find_cmsis(None, None)
+        except CmsisError as exc:
+            backends.remove(CMSIS_NN)
+            notes.append(f"cmsis-nn not measured: {exc}")
     root = ensure_dir(source.speed_dir / board.id)
     isa = board_isa(board)
     base = compile_for(source.tflite, PORTABLE, "none", None, root / "portable" / "c")
