@@ -392,3 +392,15 @@ def test_report_errors_are_one_line(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["report", str(tmp_path / "empty")]) == 1
     assert "neither a run folder" in capsys.readouterr().err
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model.tflite").write_bytes(b"not read before the checks below")
+    (run / "notes.html").write_text("<p>mine</p>")
+    assert main(["report", str(run), "--out", str(run / "notes.html")]) == 1
+    err = capsys.readouterr().err
+    assert "is not a report mcuforge wrote" in err and "--force" in err
+    assert (run / "notes.html").read_text() == "<p>mine</p>"
+    assert main(["report", str(run), "--board", "nucleo_f746zg"]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "nucleo_f746zg" in err
+    assert not (run / "report.html").exists()

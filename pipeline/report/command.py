@@ -8,8 +8,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..boards import get_board, load_boards
+from ..boards import load_boards
 from ..check.analyse import analyse
+from ..emulate.command import emulated_board
 from ..errors import McuforgeError, MissingDependencyError, OutputPathError
 from ..fsutil import write_text_atomic
 from ..ui import Summary, nbytes
@@ -39,7 +40,9 @@ def do_report(path: str | Path, board_name: str | None, out: str | Path | None, 
     source = find_source(path)
     target = Path(out) if out else source.default_out()
     _check_out(target, force)
-    board = get_board(board_name) if board_name else None
+    # --board measures on it: an unknown or non-emulated board, or no cross compiler or QEMU,
+    # fails now, before the other sections' work
+    board = emulated_board(board_name) if board_name else None
     pyplot()                                    # no matplotlib: one line now, not after the work
     boards = list(load_boards().values())
     int8 = source.tflite.read_bytes()

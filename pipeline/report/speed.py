@@ -18,7 +18,6 @@ from ..bench.measure import compile_for, measure, references_for
 from ..boards import Board
 from ..cmsis import CmsisError, CmsisTrees, find_cmsis
 from ..compile.backends import BACKENDS, CMSIS_NN, PORTABLE, KernelRequest, board_isa
-from ..emulate.qemu import require_emulated
 from ..emulate.vectors import random_vectors
 from ..fsutil import ensure_dir, write_text_atomic
 from ..ui import progress_bar
@@ -31,10 +30,8 @@ VECTORS = 3          # random vectors per backend (each checked bit for bit)
 
 
 def measure_board(source: Source, board: Board, progress: bool) -> tuple[list[dict], list[str]]:
-    """Every backend on ``board``; returns (rows, notes) and saves the rows."""
-    from ..boards import load_boards
-
-    require_emulated(board, [b.id for b in load_boards().values() if b.emulated])
+    """Every backend on ``board`` (checked by ``emulate.command.emulated_board``); returns (rows,
+    notes) and saves the rows."""
     notes: list[str] = []
     trees: CmsisTrees | None = None
     backends = list(BACKENDS)
