@@ -317,7 +317,7 @@ def layers_figure(c: Comparison) -> Figure:
     if math.isfinite(c.median_own_db):
         ax_own.axhline(max(c.median_own_db - FLAG_DB, FLOOR_DB), color="#e15759", linestyle="--",
                        linewidth=0.8, label=f"stands out below: max(median - {FLAG_DB:g}, {FLOOR_DB:g}) dB")
-        ax_own.legend(fontsize=7, loc="lower right")
+        ax_own.legend(fontsize=7, loc="best")
     ax_lsb.bar(x, [la.max_lsb if math.isfinite(la.max_lsb) else 0.0 for la in ops], color=colours)
     ax_lsb.set_ylabel("max error (LSB)")
     ax_lsb.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
