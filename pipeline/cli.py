@@ -115,7 +115,7 @@ def cmd_build(args, summary: Summary) -> None:
     from .builder.command import do_build
 
     do_build(args.c_dir, args.board, args.out, args.stack, summary, kernels=_kernels(args),
-             force=args.force)
+             force=args.force, semihosting=args.semihosting)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -235,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default <c_dir>/../firmware/<board>)")
     p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
                    help=STACK_HELP)
+    p.add_argument("--semihosting", action="store_true",
+                   help="talk the protocol over semihosting through a debug probe instead of the "
+                        "board's UART (the image then stops without a debugger)")
     p.set_defaults(func=cmd_build, title="mcuforge build")
     return parser
 
