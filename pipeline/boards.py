@@ -142,7 +142,8 @@ class Serial:
             return 4 * self.clock_hz / (d["IBRD"] * 64 + d["FBRD"])
         if self.kind == "kinetis_uart":
             return 2 * self.clock_hz / (d["SBR"] * 32 + d["BRFA"])
-        # nRF: the UART's baud generator adds BAUDRATE to a 32-bit accumulator at 16 MHz
+        # nRF: BAUDRATE is about the rate as a fraction of 16 MHz in units of 2^-32 (the manual
+        # lists the register values; the rates they give differ from this by well under 0.1 %)
         return d["BAUDRATE"] * 16_000_000 / (1 << 32)
 
 

@@ -216,11 +216,15 @@ def emulate_json(capsys, c_dir: Path, board: str, vectors: int) -> dict:
 @pytest.mark.cross
 def test_stm32_usart_on_netduinoplus2(many_ops_c, capsys):
     """The STM32 USART driver (SR/DR layout) carries the protocol under QEMU: every op's output
-    equal to TFLite-Micro's, and an image free of everything but the exit's semihosting call."""
+    equal to TFLite-Micro's."""
     require_tool("qemu-system-arm")
     r = emulate_json(capsys, many_ops_c, "netduinoplus2", 8)
     assert r["board"] == "netduinoplus2" and r["vectors"] == r["bit_exact"] == 8
-    assert r["instructions"] > 0 and r["flash_bytes"] < 1_048_576
+    assert r["flash_bytes"] < 1_048_576
+    # SysTick at QEMU's 168 MHz counts what the CMSDK timer counts on mps2_an386 (same core, same
+    # kernels, a count too short for a SysTick wrap): the counter and its clock_hz are right
+    an386 = emulate_json(capsys, many_ops_c, "mps2_an386", 8)   # the same 8 vectors
+    assert r["kernels"] == an386["kernels"] and r["instructions"] == an386["instructions"] > 0
 
 
 @pytest.mark.qemu
