@@ -122,6 +122,15 @@ def test_dry_run_prints_the_exact_actions(board_elf, capsys, board, method):
         reads = [f"target.read_memory_block8(0x{a:08x}, {len(d)}): compare with {n}"
                  for n, a, d in sections]
         assert actions[4:-1] == reads and actions[-1] == "target.reset(): run the image"
+    elif method == "gdb":
+        sp, pc = struct.unpack("<II", sections[0][2][:8])
+        assert actions[0].startswith(f"connect to the GDB server at 127.0.0.1:{b.flash.gdb.port};")
+        writes = [a for a in actions if a.startswith("write ")]
+        assert writes == [f"write {n}: {len(d):,} B at 0x{a:08x}-0x{a + len(d) - 1:08x} (in a flash "
+                          f"region of the map: vFlashErase of its blocks, vFlashWrite, vFlashDone; "
+                          f"elsewhere X or M packets)" for n, a, d in sections]
+        assert actions[-1] == (f"Me000ed08,4 = 0x{b.code_region.origin:08x} (VTOR); Pd SP = 0x{sp:08x}, "
+                               f"Pf PC = 0x{pc & ~1:08x}, xPSR = 0x01000000 (Thumb); c (continue); disconnect")
     else:
         spec = b.flash.uf2
         pages = {a >> 8 for _, addr, data in sections for a in range(addr, addr + len(data))}

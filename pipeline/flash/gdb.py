@@ -1,16 +1,16 @@
 """The `gdb` method: load an image through any GDB server with our own RSP client (flash.rsp).
 
 1. connect, qSupported (PacketSize), QStartNoAckMode where offered, X support probed;
-2. write every loadable section with X (binary) or M (hex) packets;
+2. write every loadable section: into the server's flash regions (its qXfer memory map: pyOCD,
+   OpenOCD and J-Link servers describe the chip's flash) by erasing the blocks the image touches
+   and vFlashWrite / vFlashDone; anywhere else (RAM, and the code memory of QEMU's mps2 boards,
+   which QEMU models as RAM and maps as nothing) with X (binary) or M (hex) packets;
 3. read every section back with m packets and compare: a GDB server need not implement qCRC
    (QEMU's does not), so verification is by reading back; a difference is an error naming the
    first bad address;
 4. start it as a reset would: VTOR (SCB, 0xE000ED08) = the vector table, SP and PC from its first
    two words, xPSR = Thumb bit only; continue, and disconnect (the core keeps running).
 
-The memory writes are plain M/X packets, which a server applies to RAM-like memory: QEMU's code
-memory on the emulated boards. Flash on a real chip needs the server's vFlash packets, which this
-client does not send; real boards use pyOCD, OpenOCD or UF2.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..boards import Board
 from ..errors import FlashError
 from .image import Image, first_difference
-from .rsp import GdbRemote
+from .rsp import FlashRegion, GdbRemote
 
 VTOR = 0xE000ED08
 XPSR_THUMB = 1 << 24
@@ -62,9 +62,11 @@ def plan(board: Board, image: Image, probe: str | None) -> list[str]:
     sp, pc = image.vectors(board)
     lines = [f"connect to the GDB server at {host}:{port}; qSupported (PacketSize), "
              f"QStartNoAckMode if offered, X0,0: (binary writes?)"]
+    lines.append("qXfer:memory-map:read (the server's flash regions and their erase blocks)")
     for s in image.sections:
         lines.append(f"write {s.name}: {len(s.data):,} B at 0x{s.address:08x}-0x{s.end - 1:08x} "
-                     f"(X or M packets of at most (PacketSize - 32) / 2 B)")
+                     f"(in a flash region of the map: vFlashErase of its blocks, vFlashWrite, "
+                     f"vFlashDone; elsewhere X or M packets)")
     lines.append(f"read back {len(image.sections)} sections ({image.size:,} B) with m packets and "
                  f"compare byte for byte (a difference names the first bad address)")
     lines.append(f"M{VTOR:x},4 = 0x{board.code_region.origin:08x} (VTOR); P{SP:x} SP = 0x{sp:08x}, "
@@ -72,15 +74,57 @@ def plan(board: Board, image: Image, probe: str | None) -> list[str]:
     return lines
 
 
-def load(remote: GdbRemote, image: Image) -> int:
-    total = 0
+def erase_blocks(image: Image, regions: list[FlashRegion]) -> list[tuple[int, int]]:
+    """(start, length) runs of the flash blocks the image's sections touch, merged."""
+    blocks: dict[int, int] = {}     # block start -> its size
     for s in image.sections:
-        try:
-            remote.write_memory(s.address, s.data)
-        except FlashError as exc:
-            partial = "; the board holds a partial image: flash it again" if total else ""
-            raise FlashError(f"{exc} (writing {s.name}){partial}") from None
-        total += len(s.data)
+        region = _region_of(s.address, s.end, regions)
+        if region is not None:
+            first = (s.address - region.start) // region.blocksize
+            last = (s.end - 1 - region.start) // region.blocksize
+            for k in range(first, last + 1):
+                blocks[region.start + k * region.blocksize] = region.blocksize
+    runs: list[tuple[int, int]] = []
+    for start, size in sorted(blocks.items()):
+        if runs and runs[-1][0] + runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], runs[-1][1] + size)
+        else:
+            runs.append((start, size))
+    return runs
+
+
+def _region_of(start: int, end: int, regions: list[FlashRegion]) -> FlashRegion | None:
+    for r in regions:
+        if r.start <= start and end <= r.end:
+            return r
+        if start < r.end and r.start < end:
+            raise FlashError(f"0x{start:08x}-0x{end - 1:08x} straddles the edge of the flash "
+                             f"region 0x{r.start:08x}-0x{r.end - 1:08x}")
+    return None
+
+
+def load(remote: GdbRemote, image: Image) -> int:
+    """Writes every section (flash through vFlash, the rest through X/M); bytes written."""
+    regions = remote.memory_map()
+    total = 0
+    started = False
+    try:
+        runs = erase_blocks(image, regions)
+        for start, length in runs:
+            started = True
+            remote.flash_erase(start, length)
+        for s in image.sections:
+            started = True
+            if _region_of(s.address, s.end, regions) is not None:
+                remote.flash_write(s.address, s.data)
+            else:
+                remote.write_memory(s.address, s.data)
+            total += len(s.data)
+        if runs:
+            remote.flash_done()
+    except FlashError as exc:
+        partial = "; the board holds a partial image: flash it again" if started else ""
+        raise FlashError(f"{exc}{partial}") from None
     return total
 
 
@@ -116,6 +160,10 @@ def flash_gdb(board: Board, image: Image, probe: str | None, timeout: float) -> 
         remote.handshake()
         written = load(remote, image)
         verify(remote, image)
-        sp, pc = start(remote, board, image)
+        try:
+            sp, pc = start(remote, board, image)
+        except FlashError as exc:
+            raise FlashError(f"{exc}; the image is written and verified but was not started "
+                             f"(reset the board)") from None
         return GdbResult(remote.address, remote.packet_size, remote.binary_writes,
                          remote.packets_sent, written, sp, pc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+from dataclasses import dataclass
 
 from ..errors import FlashError
 
@@ -51,6 +52,35 @@ def run_length_decode(payload: bytes) -> bytes:
             out.append(payload[i])
             i += 1
     return bytes(out)
+
+
+@dataclass(frozen=True)
+class FlashRegion:
+    """A ``type="flash"`` region of the server's memory map: written with vFlash packets only,
+    erased in ``blocksize`` blocks."""
+
+    start: int
+    length: int
+    blocksize: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+def parse_memory_map(xml: str) -> list[FlashRegion]:
+    """The flash regions of a GDB memory map (GDB manual, "Memory Map Format")."""
+    regions = []
+    for attrs, body in re.findall(r"<memory\s([^>]*)>(.*?)</memory>", xml, re.S):
+        if 'type="flash"' not in attrs:
+            continue
+        start = re.search(r'start="(0x[0-9a-fA-F]+|\d+)"', attrs)
+        length = re.search(r'length="(0x[0-9a-fA-F]+|\d+)"', attrs)
+        block = re.search(r'<property\s+name="blocksize">\s*(0x[0-9a-fA-F]+|\d+)\s*<', body)
+        if start and length and block:
+            regions.append(FlashRegion(int(start.group(1), 0), int(length.group(1), 0),
+                                       int(block.group(1), 0)))
+    return regions
 
 
 class GdbRemote:
@@ -221,20 +251,47 @@ class GdbRemote:
         except ValueError:
             raise FlashError(f"{self.name}: cannot read {name} ({_reply(reply)})") from None
 
-    def target_xml(self, annex: str = "target.xml") -> str:
-        """A target description document (qXfer:features:read), "" if the server has none."""
-        if self.features.get("qXfer:features:read") != "+":
+    def read_object(self, kind: str, annex: str = "") -> str:
+        """A qXfer object (``features`` with an annex, ``memory-map``); "" where the server
+        offers none."""
+        if self.features.get(f"qXfer:{kind}:read") != "+":
             return ""
         text, offset = bytearray(), 0
         while True:
-            reply = self.request(f"qXfer:features:read:{annex}:{offset:x},{self.chunk:x}",
-                                 f"reading {annex}")
+            reply = self.request(f"qXfer:{kind}:read:{annex}:{offset:x},{self.chunk:x}",
+                                 f"reading {kind} {annex}".strip())
             if not reply or reply[:1] not in (b"m", b"l"):
                 return ""
             text += reply[1:]
             offset += len(reply) - 1
             if reply[:1] == b"l":
                 return text.decode(errors="replace")
+
+    def target_xml(self, annex: str = "target.xml") -> str:
+        """A target description document (qXfer:features:read), "" if the server has none."""
+        return self.read_object("features", annex)
+
+    def memory_map(self) -> list[FlashRegion]:
+        """The server's flash regions (qXfer:memory-map:read); none for QEMU, whose code
+        memory on the mps2 boards is RAM."""
+        return parse_memory_map(self.read_object("memory-map"))
+
+    def flash_erase(self, start: int, length: int) -> None:
+        self.expect_ok(f"vFlashErase:{start:x},{length:x}",
+                       f"erasing flash 0x{start:08x}-0x{start + length - 1:08x}")
+
+    def flash_write(self, address: int, data: bytes) -> None:
+        """vFlashWrite in pieces that fit a packet even if every byte needed escaping."""
+        step = max(16, (self.packet_size - 64) // 2)
+        for done in range(0, len(data), step):
+            at = address + done
+            reply = self.request(f"vFlashWrite:{at:x}:".encode() + escape_binary(data[done:done + step]),
+                                 f"flash write of 0x{at:08x}")
+            if reply != b"OK":
+                raise FlashError(f"{self.name}: cannot write flash at 0x{at:08x} ({_reply(reply)})")
+
+    def flash_done(self) -> None:
+        self.expect_ok("vFlashDone", "finishing the flash writes (vFlashDone)")
 
     def register_numbers(self) -> dict[str, int]:
         """Register name -> number from the target description (its xi:include'd parts too);
