@@ -180,3 +180,12 @@ def test_a_failed_flash_write_says_the_image_is_partial(elf, capsys):
     code = main(["flash", str(elf), "--board", BOARD.id, "--method", "gdb",
                  "--probe", f"127.0.0.1:{server.port}", "--timeout", "10"])
     one_line_error(capsys, code, "cannot write flash at 0x08000", "E03", "partial image")
+
+
+def test_a_silent_server_is_an_error_not_a_hang(elf, capsys):
+    """A server that accepts the connection and never answers: bounded by --timeout."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        code = main(["flash", str(elf), "--board", BOARD.id, "--method", "gdb",
+                     "--probe", f"127.0.0.1:{port}", "--timeout", "0.5"])
+    one_line_error(capsys, code, f"GDB server 127.0.0.1:{port}: no answer to qSupported within 0.5 s")

@@ -97,7 +97,8 @@ class GdbRemote:
             raise FlashError(f"{self.name}: cannot connect ({exc.strerror or exc}); is the GDB "
                              f"server running?") from None
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._buffer = bytearray()
+        self._buffer = b""         # received, not yet consumed from _pos on
+        self._pos = 0
         self.ack = True
         self.packet_size = DEFAULT_PACKET_SIZE
         self.features: dict[str, str] = {}
@@ -107,6 +108,10 @@ class GdbRemote:
     # ------------------------------------------------------------ framing
 
     def _recv_byte(self, deadline: float, waiting_for: str) -> int:
+        if self._pos < len(self._buffer):
+            self._pos += 1
+            return self._buffer[self._pos - 1]
+        self._buffer, self._pos = b"", 0
         while not self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -122,8 +127,9 @@ class GdbRemote:
             if not chunk:
                 raise FlashError(f"{self.name}: the server closed the connection waiting for "
                                  f"{waiting_for}")
-            self._buffer += chunk
-        return self._buffer.pop(0)
+            self._buffer = chunk
+        self._pos = 1
+        return self._buffer[0]
 
     def _sendall(self, data: bytes) -> None:
         try:
