@@ -4,6 +4,7 @@ and quantization are replaced as in test_run_once; the rest is the real chain.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,11 @@ def test_run_ends_with_the_firmware_built_and_flashed(tmp_path, monkeypatch, hos
     assert capsys.readouterr().out.splitlines()[0] == f"1. {flashed['actions'][0]}"
     assert summary.data["bit_exact"] == summary.data["vectors"] == 2       # the host run came first
     assert any(label == "nucleo_f746zg: method" for label, _ in summary.rows)
+    # `flash` of the same C folder finds that firmware up to date instead of building it again
+    assert main(["flash", str(run.c_dir), "--board", "nucleo_f746zg", "--method", "openocd",
+                 "--dry-run", "--json", "--quiet"]) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again["built"] is False and again["actions"] == flashed["actions"]
 
 
 @pytest.mark.parametrize("args, fragment", [

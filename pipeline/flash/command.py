@@ -65,8 +65,8 @@ def choose_method(board: Board, requested: str | None, dry_run: bool = False) ->
 
 
 def _up_to_date(elf: Path, model: ModelInfo) -> bool:
-    """The ELF `mcuforge build` wrote for this model and board, newer than every file of the
-    generated folder (its size.json names the board and the model's sha256)."""
+    """The ELF `mcuforge build` wrote for this model (its size.json gives the model's sha256),
+    newer than every file of the generated folder; read_image checks the board."""
     size = elf.parent / "size.json"
     if not elf.is_file() or not size.is_file():
         return False

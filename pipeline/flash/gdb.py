@@ -10,7 +10,6 @@
    first bad address;
 4. start it as a reset would: VTOR (SCB, 0xE000ED08) = the vector table, SP and PC from its first
    two words, xPSR = Thumb bit only; continue, and disconnect (the core keeps running).
-
 """
 
 from __future__ import annotations
@@ -25,8 +24,9 @@ from .rsp import FlashRegion, GdbRemote
 VTOR = 0xE000ED08
 XPSR_THUMB = 1 << 24
 # Cortex-M core registers in GDB's numbering (org.gnu.gdb.arm.m-profile: r0-r12, sp, lr, pc);
-# xPSR's number differs between servers (25 in QEMU's description, 16 in OpenOCD's), so it is
-# read from the target description, with the classic Arm layout's 25 where there is none.
+# xPSR's number differs between servers (25 in QEMU's description, which keeps the old FPA
+# register numbers free; 16 where it follows pc, as in the test's server), so it is read from
+# the target description, with the classic Arm layout's 25 where there is none.
 SP, PC, XPSR_CLASSIC = 13, 15, 25
 
 
@@ -124,7 +124,8 @@ def load(remote: GdbRemote, image: Image) -> int:
             remote.flash_done()
     except FlashError as exc:
         partial = "; the board holds a partial image: flash it again" if started else ""
-        raise FlashError(f"{exc}{partial}") from None
+        named = str(exc) if str(exc).startswith(remote.name) else f"{remote.name}: {exc}"
+        raise FlashError(f"{named}{partial}") from None
     return total
 
 
