@@ -25,8 +25,9 @@ from .errors import McuforgeError
 from .stack_limits import MARGIN_BYTES, MARGIN_FRACTION, MIN_STACK_BYTES, STACK_ALIGN
 from .ui import Summary
 
+# argparse %-formats help strings: a literal percent sign is %%
 STACK_HELP = (f"stack size in bytes, a multiple of {STACK_ALIGN} (default: the static bound of the "
-              f"image's call graph + {MARGIN_FRACTION:.0%} + {MARGIN_BYTES} B)")
+              f"image's call graph + {MARGIN_FRACTION * 100:.0f}%% + {MARGIN_BYTES} B)")
 
 
 def _at_least(minimum: float, kind: type = int, multiple: int = 1):
