@@ -45,7 +45,12 @@ MAX_BAUD_ERROR = 0.015
 NO_DWT_CORES = ("cortex-m0", "cortex-m0plus")
 COUNTER_KINDS = ("cmsdk_timer", "sse_counter", "dwt", "systick")
 FRAMEWORKS = ("arduino", "mbed")  # the frameworks mcuforge writes PlatformIO glue for
-FLASH_METHODS = ("qemu", "stlink", "jlink", "bossac", "picotool", "daplink", "cmsis-dap", "openocd")
+# How firmware gets onto a board (pipeline/flash: one module per method); a board lists the ones
+# it supports in order of preference, each with the facts it needs (FlashSpec).
+FLASH_METHODS = ("pyocd", "openocd", "uf2", "gdb")
+# pyOCD's catch-all targets: flashing through one of them would write with no flash algorithm
+# for the chip (or the wrong one), so a board must name its own part.
+GENERIC_PYOCD_TARGETS = ("cortex_m", "cortex-m", "cortexm")
 ADDRESS_LIMIT = 1 << 32
 
 
@@ -165,6 +170,45 @@ class PlatformIO:
 
 
 @dataclass(frozen=True)
+class PyocdFlash:
+    target: str                  # pyOCD target type (builtin, or from a CMSIS pack: `pack`)
+    pack: str | None             # the part to `pyocd pack install` when the target is not builtin
+    cite: str
+
+
+@dataclass(frozen=True)
+class OpenocdFlash:
+    configs: tuple[str, ...]     # each passed as `-f NAME` (OpenOCD's scripts folder)
+    cite: str
+
+
+@dataclass(frozen=True)
+class Uf2Flash:
+    family_id: int               # the UF2 familyID the boot loader accepts (flag 0x2000 set)
+    drive_label: str             # the volume label of the boot loader's USB drive
+    board_id: str                # the `Board-ID:` line of the drive's INFO_UF2.TXT
+    cite: str
+
+
+@dataclass(frozen=True)
+class GdbFlash:
+    port: int                    # the GDB server's usual TCP port (override with --probe HOST:PORT)
+    cite: str
+
+
+@dataclass(frozen=True)
+class FlashSpec:
+    """How firmware gets onto the board: ``methods`` in order of preference, and for each listed
+    method the facts it needs (exactly the listed ones are set)."""
+
+    methods: tuple[str, ...]
+    pyocd: PyocdFlash | None = None
+    openocd: OpenocdFlash | None = None
+    uf2: Uf2Flash | None = None
+    gdb: GdbFlash | None = None
+
+
+@dataclass(frozen=True)
 class Board:
     id: str
     name: str
@@ -182,7 +226,7 @@ class Board:
     counter: Counter
     qemu: str | None
     platformio: PlatformIO | None
-    flash_method: str
+    flash: FlashSpec
     note: str
 
     @property
@@ -435,6 +479,47 @@ def _counter(m: _Mapping, core: str) -> Counter:
     return counter
 
 
+def _flash(m: _Mapping, emulated: bool) -> FlashSpec:
+    methods = m.sequence("methods")
+    for j, method in enumerate(methods):
+        if method not in FLASH_METHODS:
+            close = difflib.get_close_matches(str(method), FLASH_METHODS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            m.fail(f"methods[{j}] {method!r} is not one of {', '.join(FLASH_METHODS)}{hint}", "methods")
+    if len(set(methods)) != len(methods):
+        m.fail(f"methods repeat: {', '.join(methods)}", "methods")
+    if emulated and methods != ["gdb"]:
+        m.fail("an emulated board is flashed through QEMU's gdbstub: methods: [gdb]", "methods")
+    facts: dict[str, Any] = {}
+    for method in FLASH_METHODS:
+        f = m.mapping(method, required=method in methods)
+        if f is None:
+            continue
+        if method not in methods:
+            m.fail(f"facts for {method}, which methods does not list", method)
+        cite = f.text("cite")
+        if method == "pyocd":
+            target = f.text("target")
+            if target.lower() in GENERIC_PYOCD_TARGETS:
+                f.fail(f"{target!r} is pyOCD's generic target: name the board's part "
+                       f"(`pyocd list --targets`)", "target")
+            facts[method] = PyocdFlash(target, f.text("pack", required=False), cite)
+        elif method == "openocd":
+            configs = f.sequence("configs")
+            for j, name in enumerate(configs):
+                if not isinstance(name, str) or not name.endswith(".cfg"):
+                    f.fail(f"configs[{j}] must be a .cfg file name, not {_kind(name)}", "configs")
+            facts[method] = OpenocdFlash(tuple(configs), cite)
+        elif method == "uf2":
+            facts[method] = Uf2Flash(f.integer("family_id", 0, ADDRESS_LIMIT - 1),
+                                     f.text("drive_label"), f.text("board_id"), cite)
+        else:
+            facts[method] = GdbFlash(f.integer("port", 1, 65535), cite)
+        f.done()
+    m.done()
+    return FlashSpec(methods=tuple(methods), **facts)
+
+
 def _board(board_id: str, data: Any, file: Path) -> Board:
     m = _Mapping(data, board_id, file)
     core = m.text("core", CORES)
@@ -532,7 +617,7 @@ def _board(board_id: str, data: Any, file: Path) -> Board:
                   clock_hz=m.integer("clock_hz", 1), flash_bytes=flash_bytes, ram_bytes=ram_bytes,
                   memory=tuple(regions), flash_config=flash_config, reset_writes=tuple(writes),
                   serial=serial, counter=counter, qemu=qemu, platformio=pio,
-                  flash_method=m.text("flash_method", FLASH_METHODS), note=m.text("note"))
+                  flash=_flash(m.mapping("flash"), qemu is not None), note=m.text("note"))
     m.done()
     return board
 

@@ -19,13 +19,15 @@ from pathlib import Path
 
 from . import __version__
 from .backend_names import BACKENDS as BACKEND_CHOICES
+from .boards import FLASH_METHODS
 from .cmsis import CORE_ENV, NN_ENV
 from .errors import McuforgeError
 from .stack_limits import MARGIN_BYTES, MARGIN_FRACTION, MIN_STACK_BYTES, STACK_ALIGN
 from .ui import Summary
 
+# argparse %-formats help strings: a literal percent sign is %%
 STACK_HELP = (f"stack size in bytes, a multiple of {STACK_ALIGN} (default: the static bound of the "
-              f"image's call graph + {MARGIN_FRACTION:.0%} + {MARGIN_BYTES} B)")
+              f"image's call graph + {MARGIN_FRACTION * 100:.0f}%% + {MARGIN_BYTES} B)")
 
 
 def _at_least(minimum: float, kind: type = int, multiple: int = 1):
@@ -60,7 +62,9 @@ def cmd_run(args, summary: Summary) -> None:
     from .chain import do_run
 
     do_run(args.recipe, args.out, args.data, args.board, args.board_vectors, args.timeout,
-           _progress(args), summary, kernels=_kernels(args), force=args.force)
+           _progress(args), summary, kernels=_kernels(args), force=args.force,
+           flash=args.flash, probe=args.probe, method=args.method, dry_run=args.dry_run,
+           as_json=args.json)
 
 
 def cmd_train(args, summary: Summary) -> None:
@@ -118,6 +122,13 @@ def cmd_build(args, summary: Summary) -> None:
              force=args.force, semihosting=args.semihosting)
 
 
+def cmd_flash(args, summary: Summary) -> None:
+    from .flash.command import do_flash
+
+    do_flash(args.firmware, args.board, args.probe, args.method, args.dry_run, args.timeout,
+             summary, kernels=_kernels(args), stack=args.stack, as_json=args.json)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line too (sub-command parsers are made of this class as well)."""
 
@@ -134,6 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     force = _Parser(add_help=False)
     force.add_argument("--force", action="store_true",
                        help="replace an existing --out folder that mcuforge did not make")
+    flashing = _Parser(add_help=False)
+    flashing.add_argument("--probe", metavar="ID",
+                          help="which probe: a part of a pyOCD probe's unique id, an OpenOCD "
+                          "adapter serial, a UF2 drive's folder, or a GDB server's HOST:PORT")
+    flashing.add_argument("--method", choices=FLASH_METHODS,
+                          help="flash method (default: the first installed of the board's "
+                          "flash.methods in boards.yaml)")
+    flashing.add_argument("--dry-run", action="store_true",
+                          help="print the exact flashing actions and do nothing to the board")
     kernels = _Parser(add_help=False)
     kernels.add_argument("--kernels", choices=BACKEND_CHOICES,
                          help="kernel backend (default: the folder's, else the board's: optimized "
@@ -144,12 +164,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"CMSIS Core Include folder for --kernels cmsis-nn (default ${CORE_ENV})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", parents=[common, force, kernels], help="data -> train -> int8 -> C -> host emulation")
+    p = sub.add_parser("run", parents=[common, force, kernels, flashing],
+                       help="data -> train -> int8 -> C -> host emulation")
     p.add_argument("recipe", help="recipe YAML, e.g. models/kws_dscnn.yaml")
     p.add_argument("--out", help="run folder (default build/<recipe name>)")
     p.add_argument("--data", help="dataset folder instead of the recipe's: Speech Commands layout "
                    "(keyword spotting), image folder or CIFAR-10 batches (images)")
-    p.add_argument("--board", help="also run the test split on this emulated board (QEMU), e.g. mps2_an386")
+    p.add_argument("--board", help="also run the test split on this emulated board (QEMU), e.g. "
+                   "mps2_an386; a real board: end with its firmware built")
+    p.add_argument("--flash", action="store_true",
+                   help="--board: and flash the firmware (as `mcuforge flash`; --probe, --method, "
+                   "--dry-run)")
     p.add_argument("--board-vectors", type=_at_least(1), metavar="N",
                    help="only the first N test vectors on the board")
     p.add_argument("--timeout", type=_at_least(0.1, float), default=60.0,
@@ -239,6 +264,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="talk the protocol over semihosting through a debug probe instead of the "
                         "board's UART (the image then stops without a debugger)")
     p.set_defaults(func=cmd_build, title="mcuforge build")
+
+    p = sub.add_parser("flash", parents=[common, kernels, flashing],
+                       help="put firmware on a board (pyOCD, OpenOCD, UF2 or a GDB server), "
+                       "verify it by reading it back, start it")
+    p.add_argument("firmware", metavar="FIRMWARE_OR_C_DIR",
+                   help="a firmware .elf, or a folder written by `mcuforge compile` (its firmware "
+                   "for the board is built unless up to date)")
+    p.add_argument("--board", required=True, help="board id from `mcuforge boards`")
+    p.add_argument("--timeout", type=_at_least(0.1, float), default=60.0,
+                   help="seconds to wait at most for each step (a GDB reply, OpenOCD, the UF2 drive)")
+    p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
+                   help=f"when building: {STACK_HELP}")
+    p.set_defaults(func=cmd_flash, title="mcuforge flash")
     return parser
 
 

@@ -67,7 +67,9 @@ my_board:
   counter: {kind: dwt}
   qemu: null
   platformio: {platform: ststm32, board: some_board, framework: arduino, upload_protocol: stlink}
-  flash_method: stlink
+  flash:
+    methods: [pyocd]
+    pyocd: {target: stm32l476rg, cite: a manual}
   note: fine
 """
 
