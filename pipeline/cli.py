@@ -119,10 +119,11 @@ def cmd_boards(args, summary: Summary) -> None:
 
 
 def cmd_build(args, summary: Summary) -> None:
+    from .builder.apps import FirmwareApp
     from .builder.command import do_build
 
     do_build(args.c_dir, args.board, args.out, args.stack, summary, kernels=_kernels(args),
-             force=args.force)
+             force=args.force, app=FirmwareApp(args.app, args.mlperf_model))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -256,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default <c_dir>/../firmware/<board>)")
     p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
                    help=STACK_HELP)
+    p.add_argument("--app", choices=("protocol", "mlperf"), default="protocol",
+                   help="what the firmware speaks: mcuforge's serial protocol (default), or the "
+                   "MLPerf Tiny benchmark's commands")
+    p.add_argument("--mlperf-model", choices=("kws01", "vww01", "ic01", "ad01"),
+                   help="--app mlperf: the benchmark's model id, by which its runner picks the data")
     p.set_defaults(func=cmd_build, title="mcuforge build")
     return parser
 

@@ -5,6 +5,7 @@ device that stays silent and one that sends garbage: each a one-line error, with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -41,12 +42,19 @@ def _other_model_c(tmp: Path) -> Path:
 @pytest.fixture
 def qemu_pty(kws_c, tmp_path):
     """mps2_an386 firmware of the KWS model under QEMU with its UART on a pty: yields the pty."""
-    require_tool("qemu-system-arm")
     b = get_board("mps2_an386")
     fw = build_firmware(ModelInfo.load(kws_c), b, tmp_path / "fw", platformio=False)
-    log = tmp_path / "qemu.log"
+    with qemu_on_pty(fw.elf, b.qemu, tmp_path / "qemu.log") as pty:
+        yield pty
+
+
+@contextlib.contextmanager
+def qemu_on_pty(elf: Path, machine: str, log: Path):
+    """QEMU running ``elf`` with -icount shift=7 and the UART on a pty, which QEMU names on its
+    output ("char device redirected to /dev/pts/N"): yields the pty's path."""
+    require_tool("qemu-system-arm")
     with open(log, "wb") as out:
-        proc = subprocess.Popen([shutil.which("qemu-system-arm"), "-M", b.qemu, "-kernel", str(fw.elf),
+        proc = subprocess.Popen([shutil.which("qemu-system-arm"), "-M", machine, "-kernel", str(elf),
                                  "-icount", "shift=7", "-nographic", "-monitor", "none", "-serial", "pty",
                                  "-semihosting-config", "enable=on,target=native"],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
