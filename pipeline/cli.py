@@ -101,7 +101,8 @@ def cmd_device(args, summary: Summary) -> None:
     from .device.command import do_device
 
     do_device(args.c_dir, args.port, args.baud, args.vectors, args.random, args.seed, args.timeout,
-              _progress(args), summary, as_json=args.json, profile=not args.no_profile)
+              _progress(args), summary, as_json=args.json, profile=not args.no_profile,
+              mlperf=args.mlperf)
 
 
 def cmd_bench(args, summary: Summary) -> None:
@@ -223,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_at_least(0.1, float), default=10.0,
                    help="seconds to wait for the greeting and for each reply (default 10)")
     p.add_argument("--no-profile", action="store_true", help="do not time every kernel call")
+    p.add_argument("--mlperf", action="store_true",
+                   help="the firmware runs the MLPerf Tiny mode (build --app mlperf): drive it with "
+                   "the benchmark's commands")
     p.set_defaults(func=cmd_device, title="mcuforge device")
 
     p = sub.add_parser("bench", parents=[common, force],

@@ -153,6 +153,26 @@ def test_device_silent_or_garbage(kws_c_host, capsys, reply, fragment):
             os.close(fd)
 
 
+def test_port_held_by_another_process(kws_c_host, capsys):
+    """The program holding the port is named (from /proc)."""
+    import sys
+
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    holder = subprocess.Popen([sys.executable, "-c", "import serial, sys, time; "
+                               f"p = serial.Serial({path!r}, exclusive=True); print(flush=True); "
+                               "time.sleep(30)"], stdout=subprocess.PIPE)
+    try:
+        holder.stdout.readline()
+        code = main(["device", str(kws_c_host), "--port", path, "--quiet"])
+        one_line_error(capsys, code, path, "held by another program", f"(pid {holder.pid})")
+    finally:
+        holder.kill()
+        holder.wait()
+        os.close(master)
+        os.close(slave)
+
+
 def test_device_missing_port(kws_c_host, capsys):
     code = main(["device", str(kws_c_host), "--port", "/dev/does-not-exist", "--quiet"])
     one_line_error(capsys, code, "/dev/does-not-exist", "no such serial port")

@@ -7,7 +7,8 @@
  * person can type them); every reply is lines ending "\r\n", the last one "m-ready":
  *
  *   name                 m-name-dut-[mcuforge]
- *   profile              m-profile-[<firmware>]  m-model-[<model id: kws01, vww01, ic01, ad01>]
+ *   profile              m-profile-[mcuforge <version> <model> board=<id> sha256=<hex64>]
+ *                        m-model-[<model id: kws01, vww01, ic01, ad01>]
  *   timestamp            m-lap-us-<microseconds>
  *   db load <n>          m-[Expecting <n> bytes]        (n = the model's input bytes, or fewer)
  *   db <hex digits>      stores the bytes after the ones before; m-load-done once n are there
@@ -470,6 +471,8 @@ void mf_app_run(void)
             put_str(mf_app.firmware);
             put_str(" ");
             put_str(mf_app.model);
+            put_str(" board=");
+            put_str(mf_app.board);
             put_str(" sha256=");
             put_str(mf_app.sha256);
             put_str("]");

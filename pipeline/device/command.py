@@ -31,6 +31,7 @@ from ..errors import BoardError, McuforgeError
 from ..ui import Summary, nbytes, progress_bar
 from . import DeviceError
 from .handshake import handshake
+from .mlperf import MlperfSession, quantized
 from .port import PortTransport
 
 
@@ -76,14 +77,19 @@ def _board_clock(hello: Hello, summary: Summary) -> int | None:
     return board.clock_hz
 
 
-def check_model(port: str, hello: Hello, model: ModelInfo) -> None:
-    """The firmware runs this folder's model: stale firmware is an error that names both."""
-    sha = hello.get("sha256")
-    if sha != model.sha256:
-        runs = f"{hello.get('model') or '?'} (sha256 {sha[:12] or '?'}...)"
+def require_model(port: str, runs_model: str, runs_sha: str, model: ModelInfo) -> None:
+    """Stale firmware (built from another model than ``model``) is an error that names both."""
+    if runs_sha != model.sha256:
+        runs = f"{runs_model or '?'} (sha256 {runs_sha[:12] or '?'}...)"
         raise DeviceError(f"{port}: stale firmware: it runs {runs}, {model.folder} is "
                           f"{model.name} (sha256 {model.sha256[:12]}...); build and flash the "
                           f"firmware of {model.folder}")
+
+
+def check_model(port: str, hello: Hello, model: ModelInfo) -> None:
+    """The firmware runs this folder's model (its sha256, and the bytes of every input and
+    output)."""
+    require_model(port, hello.get("model"), hello.get("sha256"), model)
     try:
         check_greeting(port, hello, model.sha256, sum(t.size for t in model.inputs),
                        input_sizes=tuple(t.size for t in model.inputs),
@@ -167,7 +173,9 @@ def layer_table(rows: list[dict[str, Any]], title: str) -> Table:
 
 def do_device(c_dir: str, port: str, baud: int, vectors_file: str | None, random: int | None,
               seed: int, timeout: float, progress: bool, summary: Summary,
-              as_json: bool = False, profile: bool = True) -> DeviceRun:
+              as_json: bool = False, profile: bool = True, mlperf: bool = False) -> None:
+    """The `device` command; ``mlperf``: the firmware runs the MLPerf Tiny mode (device.mlperf),
+    each vector is loaded and inferred as the benchmark's runner does it."""
     model = ModelInfo.load(c_dir)
     for io in (*model.inputs, *model.outputs):
         if io.dtype != "int8_t":
@@ -178,6 +186,9 @@ def do_device(c_dir: str, port: str, baud: int, vectors_file: str | None, random
     else:
         vectors = random_vectors(random if random is not None else 10, model.inputs, seed)
     t0 = time.monotonic()
+    if mlperf:
+        _device_mlperf(model, vectors, port, baud, timeout, progress, summary, t0)
+        return
     with PortTransport(port, baud, write_timeout=timeout) as transport:
         hello, link = handshake(transport, port, timeout, baud)
         summary.add("port", f"{port} at {baud:,} baud", "port", port)
@@ -191,7 +202,43 @@ def do_device(c_dir: str, port: str, baud: int, vectors_file: str | None, random
         with progress_bar(vectors.count, f"device {port}", progress, unit="vector") as bar:
             run = run_on_device(session, hello, flat, profile, bar.update)
     _report(model, vectors, run, clock, summary, as_json, time.monotonic() - t0, port)
-    return run
+
+
+def _device_mlperf(model: ModelInfo, vectors: Vectors, port: str, baud: int, timeout: float,
+                   progress: bool, summary: Summary, t0: float) -> None:
+    """Each vector: ``db load``, the bytes in 31-byte chunks, ``infer 1 1``; the results read
+    back to int8 and compared with TFLite-Micro; the latency from the two timestamps."""
+    flat = pack(vectors.inputs, model.inputs)
+    outputs, micros = [], []
+    with PortTransport(port, baud, write_timeout=timeout) as transport:
+        dut = MlperfSession(transport, port, timeout)
+        dut.sync()
+        firmware, model_id = dut.profile()
+        fields = dict(w.split("=", 1) for w in firmware.split() if "=" in w)
+        summary.add("port", f"{port} at {baud:,} baud", "port", port)
+        summary.add("firmware", f"MLPerf Tiny mode: {firmware.split(' sha256=')[0]}, model id "
+                    f"{model_id}", "mlperf_model", model_id)
+        clock = Clock("m-lap-us", 1_000_000, _board_clock(Hello(0, fields, firmware), summary))
+        require_model(port, firmware.split()[2] if len(firmware.split()) > 2 else "",
+                      fields.get("sha256", ""), model)
+        with progress_bar(vectors.count, f"device {port} (MLPerf Tiny mode)", progress,
+                          unit="vector") as bar:
+            for row in flat:
+                dut.load(row.tobytes())
+                run = dut.infer(1, 1)
+                outputs.append(quantized(run.results, model.outputs))
+                micros.append(run.elapsed_us)
+                bar.update(1)
+    check = check_against_references(model, vectors.inputs, unpack(np.stack(outputs), model.outputs))
+    add_reference_rows(summary, check, vectors, "int8 accuracy (on the device)")
+    us = float(np.median(micros))
+    cycles = clock.cycles(us)
+    summary.add("latency", f"{_fmt(cycles)} cycles, {us / 1e3:,.3f} ms (median of the m-lap-us "
+                f"timestamps around one inference; cycles at the board's clock)", "latency_ms", us / 1e3)
+    summary.data["latency_cycles"] = None if cycles is None else round(cycles)
+    summary.add("wall time", f"{time.monotonic() - t0:.1f} s", "device_seconds",
+                round(time.monotonic() - t0, 2))
+    require_bit_exact(check, f"{port} (MLPerf Tiny mode)")
 
 
 def _report(model: ModelInfo, vectors: Vectors, run: DeviceRun, clock: Clock, summary: Summary,
