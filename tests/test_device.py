@@ -133,16 +133,17 @@ def _fake_device(reply: bytes | None, seconds: float):
     return path, stop, thread, (master, slave)
 
 
-@pytest.mark.parametrize("reply, fragment", [
-    (None, "the device sent nothing within 1.5 s"),
-    (b"\xfe\x8f\x13 boot v1.2 \x00\x97\r\n", "does not speak the mcuforge protocol"),
-], ids=["silent", "garbage"])
-def test_device_silent_or_garbage(kws_c_host, capsys, reply, fragment):
+@pytest.mark.parametrize("reply, mode, fragment", [
+    (None, [], "the device sent nothing within 1.5 s"),
+    (b"\xfe\x8f\x13 boot v1.2 \x00\x97\r\n", [], "does not speak the mcuforge protocol"),
+    (b"\xfe\x8f\x13 boot v1.2 \x00\x97\r\n", ["--mlperf"], "no answer in the MLPerf Tiny mode"),
+], ids=["silent", "garbage", "garbage-mlperf"])
+def test_device_silent_or_garbage(kws_c_host, capsys, reply, mode, fragment):
     path, stop, thread, fds = _fake_device(reply, 10.0)
     try:
         t0 = time.monotonic()
         code = main(["device", str(kws_c_host), "--port", path, "--random", "1", "--quiet",
-                     "--timeout", "1.5"])
+                     "--timeout", "1.5", *mode])
         elapsed = time.monotonic() - t0
         one_line_error(capsys, code, path, fragment)
         assert elapsed < 5.0          # bounded: the timeout, not a hang

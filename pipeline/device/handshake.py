@@ -91,7 +91,8 @@ def handshake(transport: Transport, port: str, timeout: float, baud: int) -> tup
             break
     if received == 0:
         raise DeviceError(f"{port}: the device sent nothing within {timeout:g} s ({hellos} HELLOs "
-                          f"sent): is mcuforge firmware running on it, at {baud} baud?")
+                          f"sent): is mcuforge firmware running on it, at {baud} baud? (firmware "
+                          f"built with --app mlperf needs `device --mlperf`)")
     example = _shown(garbage[0]) if garbage else _shown(bytes(pending))
     raise DeviceError(f"{port}: the device does not speak the mcuforge protocol: {received:,} bytes, "
                       f"{len(garbage)} lines and no MCUFORGE greeting (e.g. {example}); "

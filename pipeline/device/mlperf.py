@@ -100,9 +100,16 @@ class MlperfSession:
         except EOFError as exc:
             raise DeviceError(f"{self.name}: cannot write ({exc})") from None
         deadline = time.monotonic() + self.timeout
-        while token not in self.read_line(deadline, token):
-            pass
-        self.wait_ready(token)
+        try:
+            while token not in self.read_line(deadline, token):
+                pass
+            self.wait_ready(token)
+        except DeviceError as exc:
+            if "closed" in str(exc):
+                raise
+            raise DeviceError(f"{self.name}: no answer in the MLPerf Tiny mode within "
+                              f"{self.timeout:g} s (is it firmware built with `mcuforge build "
+                              f"--app mlperf`?)") from None
 
     def name_of_device(self) -> str:
         return self._field("name", "name-dut")
