@@ -28,7 +28,7 @@ from mcuforge.tflite import FullyConnectedOptions
 from tflite_builder import fully_connected_model
 
 
-def _other_model_c(tmp: Path) -> Path:
+def other_model_c(tmp: Path) -> Path:
     """A generated folder of another model (a small FULLY_CONNECTED) with the KWS model's 490 B
     input, so only its sha256 tells the firmware is not its own."""
     w = np.random.default_rng(5).integers(-127, 128, size=(12, 490), dtype=np.int8)
@@ -83,7 +83,7 @@ def test_device_over_qemu_pty(kws_c, qemu_pty, tmp_path, capsys):
         assert f"pid {os.getpid()}" not in line      # this process is not "another program"
 
     # firmware built for another model: stale, naming both
-    other = _other_model_c(tmp_path)
+    other = other_model_c(tmp_path)
     code = main(["device", str(other), "--port", pty, "--random", "1", "--quiet"])
     one_line_error(capsys, code, "stale firmware", "kws_ref_model", "other",
                    ModelInfo.load(kws_c).sha256[:12], ModelInfo.load(other).sha256[:12])

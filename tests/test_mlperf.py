@@ -21,7 +21,7 @@ from mcuforge.device.mlperf import CHUNK_BYTES, MlperfSession, quantized
 from mcuforge.device.port import PortTransport
 from mcuforge.errors import BuildError
 from mcuforge.reference import tflm_outputs
-from test_device import _other_model_c, qemu_on_pty
+from test_device import other_model_c, qemu_on_pty
 
 
 @pytest.mark.qemu
@@ -45,7 +45,7 @@ def test_mlperf_mode_under_qemu(kws_c, tmp_path, capsys):
         assert r["bit_exact"] == r["vectors"] == 2 and r["mlperf_model"] == "kws01"
         assert r["board"] == "mps2_an386" and r["latency_ms"] > 0
         # and refuses it for another model's folder
-        code = main(["device", str(_other_model_c(tmp_path)), "--port", pty, "--mlperf", "--quiet"])
+        code = main(["device", str(other_model_c(tmp_path)), "--port", pty, "--mlperf", "--quiet"])
         one_line_error(capsys, code, "stale firmware", "kws_ref_model")
 
 
