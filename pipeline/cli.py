@@ -101,6 +101,14 @@ def cmd_emulate(args, summary: Summary) -> None:
                profile=args.profile, as_json=args.json, save_outputs=args.save_outputs)
 
 
+def cmd_device(args, summary: Summary) -> None:
+    from .device.command import do_device
+
+    do_device(args.c_dir, args.port, args.baud, args.vectors, args.random, args.seed, args.timeout,
+              _progress(args), summary, as_json=args.json, profile=not args.no_profile,
+              mlperf=args.mlperf)
+
+
 def cmd_bench(args, summary: Summary) -> None:
     from .bench.command import do_bench
 
@@ -116,10 +124,12 @@ def cmd_boards(args, summary: Summary) -> None:
 
 
 def cmd_build(args, summary: Summary) -> None:
+    from .builder.apps import FirmwareApp
     from .builder.command import do_build
 
     do_build(args.c_dir, args.board, args.out, args.stack, summary, kernels=_kernels(args),
-             force=args.force, semihosting=args.semihosting)
+             force=args.force, app=FirmwareApp(args.app, args.mlperf_model),
+             semihosting=args.semihosting)
 
 
 def cmd_flash(args, summary: Summary) -> None:
@@ -228,6 +238,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the generated code's outputs, one array per output keyed by its tensor name")
     p.set_defaults(func=cmd_emulate, title="mcuforge emulate")
 
+    p = sub.add_parser("device", parents=[common],
+                       help="run the firmware of a generated folder on a board over its serial port")
+    p.add_argument("c_dir", help="folder written by `mcuforge compile` (the firmware's model)")
+    p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyACM0 or COM3")
+    p.add_argument("--baud", type=_at_least(1), default=115_200, help="baud rate (default 115200)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--vectors", help=".npz of input vectors, as for `emulate --vectors`")
+    group.add_argument("--random", type=_at_least(1), metavar="N", help="N random int8 inputs (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of --random")
+    p.add_argument("--timeout", type=_at_least(0.1, float), default=10.0,
+                   help="seconds to wait for the greeting and for each reply (default 10)")
+    p.add_argument("--no-profile", action="store_true", help="do not time every kernel call")
+    p.add_argument("--mlperf", action="store_true",
+                   help="the firmware runs the MLPerf Tiny mode (build --app mlperf): drive it with "
+                   "the benchmark's commands")
+    p.set_defaults(func=cmd_device, title="mcuforge device")
+
     p = sub.add_parser("bench", parents=[common, force],
                        help="models x emulated boards x kernel backends: instructions and memory, one table")
     p.add_argument("models", nargs="*", metavar="MODEL",
@@ -260,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default <c_dir>/../firmware/<board>)")
     p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
                    help=STACK_HELP)
+    p.add_argument("--app", choices=("protocol", "mlperf"), default="protocol",
+                   help="what the firmware speaks: mcuforge's serial protocol (default), or the "
+                   "MLPerf Tiny benchmark's commands")
+    p.add_argument("--mlperf-model", choices=("kws01", "vww01", "ic01", "ad01"),
+                   help="--app mlperf: the benchmark's model id, by which its runner picks the data")
     p.add_argument("--semihosting", action="store_true",
                    help="talk the protocol over semihosting through a debug probe instead of the "
                         "board's UART (the image then stops without a debugger)")

@@ -12,6 +12,7 @@ from ..compile.backends import DEFAULT_REQUEST, KernelRequest
 from ..fsutil import check_output_dir
 from ..stack_limits import MARGIN_BYTES, MARGIN_FRACTION, STACK_ALIGN
 from ..ui import Summary, nbytes
+from .apps import PROTOCOL, FirmwareApp
 from .firmware import FirmwareBuild, build_firmware, default_out_dir
 
 
@@ -61,15 +62,19 @@ def add_stack_row(summary: Summary, fw: FirmwareBuild) -> None:
 
 def do_build(c_dir: str, board_name: str, out: str | None, stack: int | None,
              summary: Summary, kernels: KernelRequest = DEFAULT_REQUEST,
-             force: bool = False, semihosting: bool = False) -> FirmwareBuild:
+             force: bool = False, app: FirmwareApp = PROTOCOL,
+             semihosting: bool = False) -> FirmwareBuild:
     board = get_board(board_name)
     model = ModelInfo.load(c_dir)
     out_dir = Path(out) if out else default_out_dir(model, board)
     check_output_dir(out_dir, force, inputs=(c_dir,))    # before any work
     add_board_row(summary, board)
     fw = build_firmware(model, board, out_dir, stack_bytes=stack, kernels=kernels, force=force,
-                        semihosting=semihosting)
+                        app=app, semihosting=semihosting)
     add_kernel_rows(summary, fw.model)
+    if app != PROTOCOL:
+        summary.add("application", f"MLPerf Tiny mode, model id {app.mlperf_model} (no PlatformIO "
+                    f"project)", "app", app.kind)
     summary.add("firmware", f"{fw.elf}  (+ .bin, .hex, .map)", "elf", str(fw.elf))
     summary.data.update({"bin": str(fw.bin), "hex": str(fw.hex)})
     add_memory_rows(summary, fw)
