@@ -34,7 +34,6 @@ from .handshake import handshake
 from .mlperf import MlperfSession, quantized
 from .port import PortTransport
 
-
 # counters whose ticks are core cycles; their hz= (boards.yaml counter.clock_hz) is the core clock
 # the bare-metal image runs at, which may differ from the board's clock_hz (a framework's setup)
 CYCLE_COUNTERS = ("dwt", "systick")
