@@ -369,6 +369,11 @@ def test_report_board_measures_per_layer_speed(runs, browser, tmp_path, capsys, 
     assert body[0] == ["op", "opcode", "portable", "optimized"]
     assert body[-2][1] == "inference"
     assert body[-2][2] == f"{saved['rows'][0]['instructions']:,}"
+    # the memory of the board's default kernels (optimized on the M4F) now comes from that build
+    memory = {row[0]: row for row in table((run / "report.html").read_text(), "table-memory")[1:]}
+    optimized = saved["rows"][1]
+    assert memory["mps2_an386"][2] == "build (size.json)"
+    assert memory["mps2_an386"][9] == f"{optimized['stack_used_bytes']:,} (measured)"
 
 
 def test_browser_check_sees_console_errors_and_broken_figures(browser, tmp_path):

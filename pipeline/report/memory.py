@@ -3,8 +3,10 @@ at its offset), and per board the flash (weights per layer, code, other) and the
 scratch, stack used and reserved, other).
 
 Figures per board come from the board's build when there is one (``firmware/<board>/size.json``:
-the ELF's sections, measured) and otherwise from `mcuforge check`'s estimate (weights and arena as
-compile plans them, code from measured kernel sizes, ``check.codesize``); the table says which.
+the ELF's sections, measured; the build `report --board` made for the board's default kernels
+first, with the stack high-water mark measured under QEMU) and otherwise from `mcuforge check`'s
+estimate (weights and arena as compile plans them, code from measured kernel sizes,
+``check.codesize``); the table says which.
 Weights per layer are the constant arrays of each call as compiled for the board's kernels.
 """
 
@@ -18,6 +20,7 @@ from .figures import Figure, pyplot, render, short, subplots
 from .fit import BoardFit
 from .html import Section
 from .source import Source
+from .speed import saved
 
 ID, TITLE = "memory", "Memory"
 
@@ -36,10 +39,11 @@ class BoardMemory:
     flash_capacity: int
     arena: int                      # activations: the arena without the scratch buffers
     scratch: int
-    stack_used: int | None          # static bound of the build, when there is one
+    stack_used: int | None          # measured high-water mark, else the build's static bound
     stack_reserved: int
     ram_other: int
     ram_capacity: int
+    stack_measured: bool = False    # stack_used is a high-water mark measured under QEMU
 
     @property
     def flash(self) -> int:
@@ -59,18 +63,21 @@ def layer_weights(plan: Plan) -> tuple[tuple[str, int], ...]:
                  for k, step in enumerate(plan.steps))
 
 
-def board_memory(analysis: Analysis, board: Board, fit: BoardFit, size_json: dict | None) -> BoardMemory:
+def board_memory(analysis: Analysis, board: Board, fit: BoardFit, size_json: dict | None,
+                 stack_high_water: int | None = None) -> BoardMemory:
+    """``stack_high_water``: measured under QEMU on the build of ``size_json`` (speed rows)."""
     layers = layer_weights(analysis.plan_for(board))
     if size_json is not None:
         stack = size_json.get("stack") or {}
         bound = (stack.get("bound") or {}).get("bytes")
+        used = stack_high_water if stack_high_water is not None else bound
         scratch = int(size_json["scratch_bytes"])
         return BoardMemory(board.id, fit.kernels, True, layers, int(size_json["weights_bytes"]),
                            int(size_json["code_bytes"]), int(size_json["other_flash_bytes"]),
                            int(size_json["flash_capacity"]), int(size_json["arena_bytes"]) - scratch,
-                           scratch, int(bound) if bound is not None else None,
+                           scratch, int(used) if used is not None else None,
                            int(size_json["stack_bytes"]), int(size_json["other_ram_bytes"]),
-                           int(size_json["ram_capacity"]))
+                           int(size_json["ram_capacity"]), stack_high_water is not None)
     f = fit.record
     return BoardMemory(board.id, fit.kernels, False, layers, f["weight_bytes"],
                        f["kernel_code_bytes"] + f["graph_code_bytes"], f["runtime_flash_bytes"],
@@ -145,7 +152,7 @@ def ram_figure(boards: list[BoardMemory]) -> Figure:
         used = b.stack_used if b.stack_used is not None else 0
         parts = [(b.arena, "#4e79a7", "arena (activations)", None),
                  (b.scratch, "#a0cbe8", "scratch", None),
-                 (used, "#e15759", "stack used (static bound)", None),
+                 (used, "#e15759", "stack used", None),
                  (b.stack_reserved - used, "#ff9d9a", "stack reserved, unused" if used else
                   "stack reserved", "//" if used else None),
                  (b.ram_other, "#bab0ac", "other", None)]
@@ -176,24 +183,30 @@ def section(source: Source, analysis: Analysis, fits: list[BoardFit], boards: li
            + (f", of which the largest scratch buffer {plan.scratch_bytes:,} B" if plan.scratch_bytes
               else "") + f"; {len(plan.slots)} tensors over {len(plan.steps)} kernel calls.")
     s.figure(timeline_figure(plan, where))
-    sizes = source.size_files()
+    sizes = source.size_files({b.id: f.kernels for b, f in zip(boards, fits)})
+    measured = {(r["board"], r["backend"]): r for data in saved(source).values() for r in data["rows"]}
     mems = []
     for b, fit in zip(boards, fits):
         path = sizes.get(b.id)
         size_json = source.json(path) if path is not None else None
         if size_json is not None and size_json.get("sha256") != analysis.graph.sha256:
             size_json = None        # a build of another model
-        mems.append(board_memory(analysis, b, fit, size_json))
+        row = measured.get((b.id, fit.kernels))
+        high_water = row.get("stack_used_bytes") if row is not None and path is not None \
+            and source.speed_dir in path.parents else None
+        mems.append(board_memory(analysis, b, fit, size_json, high_water))
     s.figure(flash_figure(mems))
     s.figure(ram_figure(mems))
     rows = [[m.board, m.kernels, "build (size.json)" if m.measured else "estimate (check)",
              f"{m.weights:,}", f"{m.code:,}", f"{m.flash_other:,}", f"{m.flash:,}",
              f"{m.arena:,}", f"{m.scratch:,}",
-             f"{m.stack_used:,}" if m.stack_used is not None else "-", f"{m.stack_reserved:,}",
+             (f"{m.stack_used:,}" + (" (measured)" if m.stack_measured else " (bound)"))
+             if m.stack_used is not None else "-", f"{m.stack_reserved:,}",
              f"{m.ram_other:,}", f"{m.ram:,}"] for m in mems]
     s.table(["<board", "<kernels", "<from", "weights", "code", "other", "flash", "arena",
              "scratch", "stack used", "stack reserved", "other", "RAM"], rows,
-            caption="Flash and RAM per board, bytes (stack used: the static bound of the build)",
+            caption="Flash and RAM per board, bytes (stack used: the high-water mark measured under "
+            "QEMU by `report --board`, else the static bound of the build)",
             id="table-memory")
     default = layer_weights(plan)
     total = sum(w for _, w in default) or 1

@@ -54,10 +54,16 @@ class Source:
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise ReportError(f"{path}: unreadable ({exc.__class__.__name__}: {exc})") from None
 
-    def size_files(self) -> dict[str, Path]:
-        """size.json of every build under the run (or beside the C folder), by board."""
+    def size_files(self, kernels: dict[str, str]) -> dict[str, Path]:
+        """size.json of every build under the run (or beside the C folder) by board, and of the
+        builds `report --board` made for the board's default kernels (``kernels``: board ->
+        backend), which are preferred: they come with a measured stack high-water mark."""
         base = self.root
         found: dict[str, Path] = {}
+        for board, backend in kernels.items():
+            path = self.speed_dir / board / backend / "firmware" / "size.json"
+            if path.is_file():
+                found[board] = path
         for path in sorted(base.glob("firmware/*/size.json")) + sorted(base.glob("*/firmware/*/size.json")):
             found.setdefault(path.parent.name, path)
         return found
