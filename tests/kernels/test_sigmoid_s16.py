@@ -109,6 +109,17 @@ def test_int8_model_with_sigmoids_on_host(tmp_path: Path, host_cc: str):
     kt.run_case(int8_model_with_sigmoids(), tmp_path)
 
 
+@pytest.mark.qemu
+@pytest.mark.cross
+@pytest.mark.slow
+def test_int8_model_with_sigmoids_on_board(tmp_path: Path):
+    """The same model as firmware for the Cortex-M4 board under QEMU, bit-exact."""
+    inputs = kt.input_vectors((24,), 3, seed=2)[:6]
+    outputs, expected = kt.run_on_qemu(int8_model_with_sigmoids(), tmp_path, "mps2_an386", inputs)
+    assert len(np.unique(expected)) > 5, "degenerate case: outputs barely vary"
+    assert np.array_equal(outputs, expected), kt.first_differences(outputs, expected)
+
+
 # ---------------------------------------------------------------------------------------------
 # lowering and node measurement (pure Python, but the nodes come from TFLite-Micro)
 
