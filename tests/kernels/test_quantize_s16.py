@@ -129,18 +129,14 @@ def test_int8_model_with_int16_inside_on_board(tmp_path: Path):
     assert np.array_equal(outputs, expected), kt.first_differences(outputs, expected)
 
 
-def test_firmware_build_rejects_int16_model_io(tmp_path: Path):
-    from mcuforge.boards import get_board
-    from mcuforge.builder.firmware import build_firmware
-    from mcuforge.codegen import render_program
-    from mcuforge.codegen.model_info import ModelInfo
-    from mcuforge.compile import compile_model
-    from mcuforge.errors import BuildError
-
-    model = quantize_model(Q_CASES[5])
-    path = tmp_path / "s16_io.tflite"
-    path.write_bytes(model)
-    c_dir = render_program(compile_model(path), tmp_path / "c", model)
-    with pytest.raises(BuildError, match="is int16_t; firmware builds take int8"):
-        build_firmware(ModelInfo.load(c_dir), get_board("mps2_an385"), tmp_path / "fw",
-                       platformio=False)
+@pytest.mark.qemu
+@pytest.mark.cross
+@pytest.mark.slow
+def test_int16_model_ends_on_board(tmp_path: Path):
+    """int16 model input and output through the firmware protocol (the tensors' little-endian
+    bytes) under QEMU on the Cortex-M3 board: int16 -> QUANTIZE -> int16, bit-exact."""
+    inputs = np.random.default_rng(3).integers(-32768, 32768, size=(5, 5, 7), dtype=np.int16)
+    outputs, expected = kt.run_on_qemu(quantize_model(Q_CASES[5]), tmp_path, "mps2_an385",
+                                       inputs)
+    assert outputs.dtype == np.int16 and np.abs(expected).max() > 1000
+    assert np.array_equal(outputs, expected), kt.first_differences(outputs, expected)
