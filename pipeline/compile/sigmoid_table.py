@@ -3,11 +3,12 @@ the installed ``tflite-micro`` interpreter (a core dependency) at compile time.
 
 TFLite-Micro's int16 LOGISTIC and TANH (and the gates of its integer LSTM) interpolate linearly
 between 256 nodes near 65536 * sigmoid(k / 24), k = 0..255, non-decreasing from 32768 up to at
-most 65535. The nodes are tuned data: no formula mcuforge tried reproduces them (the rounded
-function, round/floor/ceil at k / 24 or (k + 1/2) / 24, the midpoint-error-corrected fit
-TFLite uses for its other int16 tables, least-squares and greedy minimax fits: at best 244-246
-of 256 agree). mcuforge may not copy them, so it *measures* them (way (b) of issue 10): it runs
-a one-op model through the interpreter and solves its outputs for the nodes.
+most 65535. The nodes are tuned data: none of the formulas tried reproduces them
+(round(65536 sigmoid(k / 24)) differs on 44 of the 256, the midpoint-error correction TFLite uses
+for its other int16 tables on 38; an earlier attempt's least-squares and greedy minimax fits on
+10 to 12). mcuforge may not copy
+them, so it *measures* them (way (b) of issue 10): it runs a one-op model through the interpreter
+and solves its outputs for the nodes.
 
 How: TANH at input scale 2^-12 (TFLite-Micro's power-of-two path, input * 3) on every
 non-negative int16 x reads a = 3x as segment k = a >> 8 and fraction f = a & 255, and outputs

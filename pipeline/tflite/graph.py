@@ -108,7 +108,7 @@ class Tensor:
     # next (SVDF's activation state, the LSTM's hidden and cell states)
     is_variable: bool = False
     # schema Tensor.shape_signature when it marks a dynamic dimension (-1), else None: ``shape``
-    # then holds a placeholder at the -1s, which TFLite-Micro's prepare may replace
+    # then holds a placeholder at the -1s, which TFLite-Micro runs as written (compile.fold_shapes)
     shape_signature: tuple[int, ...] | None = None
 
     @property
