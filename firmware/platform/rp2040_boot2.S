@@ -2,7 +2,8 @@
  *
  * The boot ROM copies the first 256 bytes of flash into SRAM and runs them if the CRC32 in their
  * last 4 bytes matches the first 252 (RP2040 datasheet, "Flash second stage" and its checksum
- * section; mcuforge writes the CRC after linking, builder.boot2). This code must configure the
+ * section; the boot ROM source, pico-bootrom bootrom_main.c and crc32_small; mcuforge writes the
+ * CRC after linking, builder.boot2). This code must configure the
  * SSI so that the flash is readable in the XIP window, then start the image. It uses the plain
  * serial read command 03h with a 24-bit address, which every SPI NOR flash answers: one data line,
  * no dummy cycles, no mode bits.
@@ -23,8 +24,9 @@
     .equ SSI_BAUDR,      0x14
     .equ SSI_SPI_CTRLR0, 0xF4
 
-    /* SCK = clk_sys / 2: at most 66 MHz for 03h reads at the 133 MHz clk_sys; the bare-metal
-     * image runs clk_sys at 12 MHz (6 MHz SCK) */
+    /* SCK = clk_sys / 2: 6 MHz, as the bare-metal image runs clk_sys at 12 MHz (boards.yaml). The
+     * plain 03h read is rated for a lower SCK than the fast reads, so a clk_sys near 133 MHz
+     * would need a larger even divisor (pico-sdk's boot2_generic_03h uses 4). */
     .equ BAUD_DIVISOR,   2
     /* standard SPI frame format (0), 32-bit data frames (DFS_32 = 31), EEPROM read mode (TMOD 3):
      * send the instruction and address, then clock data in */

@@ -2,7 +2,8 @@
 
 The boot ROM reads the first 256 bytes of flash and runs them only if their last 4 bytes, read as
 a little-endian integer, equal the CRC32 of the first 252 with these parameters (RP2040
-datasheet, the checksum section of "Flash second stage"): polynomial 0x04C11DB7, no input or
+datasheet, the checksum section of "Flash second stage"; the boot ROM's own crc32_small, called
+with seed 0xFFFFFFFF in pico-bootrom's bootrom_main.c): polynomial 0x04C11DB7, no input or
 output reflection, initial value 0xFFFFFFFF, no final XOR (the CRC-32/MPEG-2 of the CRC
 catalogues). That is not zlib's CRC32, which reflects and inverts. The linker script leaves the 4
 bytes zero (templates/firmware/linker.ld.j2, section .boot2); ``seal_boot2`` fills them in the ELF,
