@@ -74,6 +74,22 @@ OBJ_SUBDIR = "obj"      # objects and call graphs, removed once the image is lin
 
 
 @dataclass(frozen=True)
+class FirmwareApp:
+    """An application linked beside the protocol (the streaming KWS application): its C sources
+    and include folders, ``render`` writing its generated sources into the build's generated/
+    folder (returning them), and ``stream`` the mf_app_stream the glue points STREAM at."""
+
+    sources: tuple[Path, ...]
+    includes: tuple[Path, ...]
+    render: Callable[[Path], list[Path]]
+    stream: str
+
+
+# firmware/app sources that only a FirmwareApp links (they need the front end and a config)
+APP_ONLY_PREFIX = "mf_stream"
+
+
+@dataclass(frozen=True)
 class FirmwareBuild:
     board: Board
     model: ModelInfo
@@ -95,7 +111,7 @@ def default_out_dir(model: ModelInfo, board: Board) -> Path:
 
 def firmware_sources(model: ModelInfo, board: Board, generated: Path) -> list[Path]:
     sources = model.c_sources()
-    sources += sorted(APP_DIR.glob("*.c"))
+    sources += sorted(p for p in APP_DIR.glob("*.c") if not p.name.startswith(APP_ONLY_PREFIX))
     sources += [PLATFORM_DIR / name for name in PLATFORM_COMMON]
     sources += [PLATFORM_DIR / SERIAL_DRIVERS[board.serial.kind],
                 PLATFORM_DIR / COUNTER_DRIVERS[board.counter.kind]]
@@ -170,7 +186,8 @@ def _stack_bound(obj_dir: Path, elf: Path, board: Board, given: bool) -> tuple[S
 
 def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
                    stack_bytes: int | None = None, platformio: bool = True,
-                   kernels: KernelRequest = DEFAULT_REQUEST, force: bool = False) -> FirmwareBuild:
+                   kernels: KernelRequest = DEFAULT_REQUEST, force: bool = False,
+                   app: FirmwareApp | None = None) -> FirmwareBuild:
     """Builds and size-checks; raises SizeError (itemized) when the image does not fit the board.
     The kernel backend follows ``kernels`` (builder.kernels): a folder generated for another
     backend or core is compiled again into ``<out_dir>/model/``. ``stack_bytes`` None: the
@@ -190,9 +207,14 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
         tmp = tmp.resolve()     # absolute: the call graph names sources by the path compiled
         model, cmsis = model_for(model, board, kernels, tmp / MODEL_SUBDIR)
         generated = tmp / "generated"
-        render_firmware_sources(model, board, generated, stack_bytes or MIN_STACK_BYTES)
+        render_firmware_sources(model, board, generated, stack_bytes or MIN_STACK_BYTES,
+                                stream_app=app.stream if app else None)
         elf = tmp / f"{model.name}.elf"
         includes = [model.folder, APP_DIR, PLATFORM_DIR, generated]
+        sources = firmware_sources(model, board, generated)
+        if app is not None:
+            includes += app.includes
+            sources += [*app.sources, *app.render(generated)]
         libraries: list[Path] = []
         defines: list[str] = []
         if model.uses_cmsis_nn:
@@ -204,7 +226,7 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
             libraries.append(static_library(cmsis, tools.gcc, [*cpu_flags(board), *CMSIS_FLAGS]))
         objects = _compile([tools.gcc, *cpu_flags(board), *CFLAGS, *defines,
                             *[f"-I{p.resolve()}" for p in includes]],
-                           firmware_sources(model, board, generated), tmp / OBJ_SUBDIR, what)
+                           sources, tmp / OBJ_SUBDIR, what)
         cmd = [tools.gcc, *cpu_flags(board), *map(str, objects), *map(str, libraries), *LDFLAGS,
                f"-Wl,-Map={tmp / (model.name + '.map')}", "-T", str(generated / "linker.ld"),
                "-o", str(elf)]
