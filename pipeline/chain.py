@@ -42,4 +42,7 @@ def do_run(recipe_path: str, out: str | None, data: str | None, board_name: str 
     if board is not None:
         do_run_on_board(model, board, vectors, board_vectors, timeout, progress, summary,
                         references=host.references, kernels=kernels)
+        if not recipe.is_image:
+            from .stream.report import stream_report
+            stream_report(ModelInfo.load(run.c_dir), board, timeout, summary, progress)
     summary.add("wall time", f"{time.monotonic() - t0:.0f} s", "seconds", round(time.monotonic() - t0, 1))

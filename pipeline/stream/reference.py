@@ -32,27 +32,38 @@ def stream_frames(audio: np.ndarray) -> np.ndarray:
     return feats.reshape(-1, feats.shape[-1])[:frames]
 
 
-def reference_detections(params: StreamParams, audio: np.ndarray) -> tuple[Detection, ...]:
-    sp = params.spec
+def reference_posteriors(params: StreamParams, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(frame index t of every inference, int64 [inferences, classes] q - zero point): the
+    model runs after frame t for t = 48, 48 + N, 48 + 2N, ... on frames t - 48 .. t."""
     inp = params.model.input
     q = quantize_features(stream_frames(audio), inp.scale, inp.zero_point)
-    # inference after frame t for t = 48, 48 + N, 48 + 2N, ...: frames t - 48 .. t
-    ends = np.arange(NUM_FRAMES - 1, len(q), sp.infer_every_hops)
+    ends = np.arange(NUM_FRAMES - 1, len(q), params.spec.infer_every_hops)
     if len(ends) == 0:
-        return ()
+        return ends, np.zeros((0, len(params.classes)), np.int64)
     inputs = np.stack([q[t - NUM_FRAMES + 1:t + 1] for t in ends]).reshape(len(ends), *inp.shape[1:])
     posts = tflm_outputs(params.model.tflite_path.read_bytes(), inputs).reshape(len(ends), -1)
-    posts = posts.astype(np.int64) - params.output_zero_point
+    return ends, posts.astype(np.int64) - params.output_zero_point
+
+
+def detections_from(params: StreamParams, ends: np.ndarray, posts: np.ndarray) -> tuple[Detection, ...]:
+    """The detection rule on the posteriors: the keyword with the highest window sum (the first
+    of equal ones) fires if its sum reaches the threshold, the window is full and no refractory
+    time is left."""
+    sp = params.spec
+    keywords = [c for c in range(len(params.classes)) if params.detect_mask >> c & 1]
     detections = []
     refractory_until = -1          # the first frame index at which a detection may fire again
     for i, t in enumerate(ends):
         if i + 1 < sp.average_window or t < refractory_until:
             continue
         sums = posts[i + 1 - sp.average_window:i + 1].sum(axis=0)
-        keywords = [c for c in range(len(params.classes)) if params.detect_mask >> c & 1]
-        best = max(keywords, key=lambda c: (sums[c], -c))     # the first of equal sums
+        best = max(keywords, key=lambda c: (sums[c], -c))
         if sums[best] >= params.score_threshold:
             detections.append(Detection(params.classes[best],
                                         int(t) * HOP_SAMPLES + WINDOW_SAMPLES, int(sums[best])))
             refractory_until = int(t) + params.refractory_hops
     return tuple(detections)
+
+
+def reference_detections(params: StreamParams, audio: np.ndarray) -> tuple[Detection, ...]:
+    return detections_from(params, *reference_posteriors(params, audio))
