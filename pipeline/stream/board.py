@@ -82,7 +82,7 @@ def play(machine: QemuMachine, params: StreamParams, audio: np.ndarray, progress
 def run_stream_board(params: StreamParams, board_name: str, audio: np.ndarray, timeout: float,
                      summary: Summary, progress: bool = True) -> StreamRun:
     board = emulated_board(board_name)
-    fw = build_stream_firmware(params, board, force=True)
+    fw = build_stream_firmware(params, board)
     t0 = time.monotonic()
     with QemuMachine(board, fw.elf, timeout=timeout) as machine:
         run = play(machine, params, audio, progress)

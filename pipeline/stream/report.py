@@ -40,7 +40,7 @@ def stream_report(model: ModelInfo, board: Board, timeout: float, summary: Summa
     except StreamError as exc:
         summary.add("streaming", f"not built: {exc}")
         return
-    fw = build_stream_firmware(params, board, force=True)
+    fw = build_stream_firmware(params, board)
     with QemuMachine(board, fw.elf, timeout=timeout) as machine:
         run = play(machine, params, _noise(REPORT_SECONDS), progress)
     stream = Summary("stream")
