@@ -128,7 +128,8 @@ def cmd_stream(args, summary: Summary) -> None:
 def cmd_make_stream(args, summary: Summary) -> None:
     from .stream.command import do_make_stream
 
-    do_make_stream(args.out, args.labels, args.minutes, args.seed, summary)
+    do_make_stream(args.out, args.labels, args.minutes, args.seed, summary,
+                   dataset_seed=args.dataset_seed, voices=args.voices)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -260,8 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", help="the WAV to write")
     p.add_argument("--labels", metavar="CSV", help="labels file (default: OUT with .csv)")
     p.add_argument("--minutes", type=_at_least(0.1, float), default=20.0)
-    p.add_argument("--seed", type=int, default=0, help="the synthetic set's seed (its held-out "
-                   "voices) and the stream's")
+    p.add_argument("--seed", type=int, default=0, help="seed of the stream's words and noise")
+    p.add_argument("--dataset-seed", type=int, default=0, help="dataset.seed of the recipe whose "
+                   "held-out voices speak (default 0, the default recipe's)")
+    p.add_argument("--voices", choices=("test", "validation"), default="test",
+                   help="the synthetic set's test voices (default) or validation voices")
     p.set_defaults(func=cmd_make_stream, title="mcuforge make-stream")
 
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")

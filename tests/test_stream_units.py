@@ -4,6 +4,7 @@ section, labels and scoring, and one-line errors for bad input to `mcuforge stre
 from __future__ import annotations
 
 import json
+import re
 import struct
 
 import numpy as np
@@ -97,3 +98,29 @@ def test_bad_input_is_one_line(tmp_path, capsys, name, content, message):
     assert main(argv) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and message in err, err
+
+
+@pytest.mark.parametrize("section,message", [
+    ("stream:\n  threshold: 1.5\n", "stream.threshold: a mean posterior, must be in (0, 1)"),
+    ("stream:\n  average_window: 17\n", "stream.average_window: must be in 1..16"),
+    ("stream:\n  infer_every_hops: 0\n", "stream.infer_every_hops: must be positive"),
+    ("stream:\n  refractory: 1\n", "unknown key 'stream.refractory' (did you mean 'refractory_s'?)"),
+    ("task: image_classification\nstream:\n  threshold: 0.5\n", "stream applies to task keyword_spotting only"),
+])
+def test_recipe_stream_section_errors(tmp_path, section, message):
+    from mcuforge.errors import RecipeError
+    from mcuforge.recipe import load_recipe
+
+    path = tmp_path / "r.yaml"
+    path.write_text("name: r\n" + section)
+    with pytest.raises(RecipeError, match=re.escape(message)):
+        load_recipe(path)
+
+
+def test_default_recipe_has_its_stream_settings():
+    from mcuforge.recipe import load_recipe
+    from mcuforge.resources import DATA_ROOT
+
+    spec = load_recipe(DATA_ROOT / "models" / "kws_dscnn.yaml").stream
+    assert (spec.infer_every_hops, spec.average_window) == (4, 3)
+    assert 0 < spec.threshold < 1 and spec.refractory_s > 0

@@ -2,9 +2,11 @@
 
 A stream is a sequence of segments: a gap of background noise (0.6-2.5 s), then one word: a
 keyword (KEYWORDS, 60 % of the words) or another word (UNKNOWN_WORDS, 40 %). Every word is spoken
-by a voice variant of the *test* split of ``synth.split_variants`` (the variants the default
-recipe never trains or validates on, for the same seed), in a random language variant, rate,
-pitch and pitch range from the same ranges as the training clips, trimmed of silence like them.
+by a voice variant of the *test* split of ``synth.split_variants(..., dataset_seed)`` (the
+variants a recipe with that ``dataset.seed`` never trains or validates on; ``voices="validation"``
+takes the validation variants instead, for choosing stream settings without the test voices),
+in a random language variant, rate, pitch and pitch range from the same ranges as the training
+clips, trimmed of silence like them.
 Each segment has its own noise colour and level: the word's peak is drawn from PEAK_DBFS and its
 speech-to-noise ratio from SNR_DB, as for a clip; noise levels change with a 50 ms ramp. The
 result is int16 16 kHz mono; the labels are the keywords' spans (start and end of the trimmed
@@ -111,13 +113,16 @@ def _synthesize(specs: list[WordSpec]) -> list[np.ndarray]:
     return out
 
 
-def make_stream(seconds: float, seed: int = 0) -> tuple[np.ndarray, list[StreamLabel]]:
+def make_stream(seconds: float, seed: int = 0, dataset_seed: int = 0,
+                voices: str = "test") -> tuple[np.ndarray, list[StreamLabel]]:
     """int16 audio of about ``seconds`` and the keyword labels, from held-out voices."""
     if seconds < 5:
         raise DatasetError(f"a test stream must last at least 5 s, got {seconds:g}")
+    if voices not in ("test", "validation"):
+        raise DatasetError(f"voices must be test or validation, got {voices!r}")
     data_path = _espeak_paths()[1]
-    voices = split_variants(available_variants(data_path), seed).test
-    specs = plan_stream(seconds, seed, available_languages(data_path), voices)
+    pool = split_variants(available_variants(data_path), dataset_seed).pool(voices)
+    specs = plan_stream(seconds, seed, available_languages(data_path), pool)
     with concurrent.futures.ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         speech = pool.submit(_synthesize, specs).result()
@@ -152,9 +157,10 @@ def labels_csv(labels: list[StreamLabel]) -> str:
     return "word,start,end\n" + "".join(f"{la.word},{la.start:.3f},{la.end:.3f}\n" for la in labels)
 
 
-def write_stream(wav_path: Path, labels_path: Path, seconds: float, seed: int = 0) -> tuple[int, int]:
+def write_stream(wav_path: Path, labels_path: Path, seconds: float, seed: int = 0,
+                 dataset_seed: int = 0, voices: str = "test") -> tuple[int, int]:
     """Writes the WAV and its labels CSV (each atomically); returns (samples, keywords)."""
-    audio, labels = make_stream(seconds, seed)
+    audio, labels = make_stream(seconds, seed, dataset_seed, voices)
     write_bytes_atomic(Path(wav_path), encode_wav(audio))
     write_bytes_atomic(Path(labels_path), labels_csv(labels).encode())
     return len(audio), len(labels)

@@ -81,7 +81,7 @@ def print_timeline(run: StreamRun, labels, tolerance_s: float) -> None:
 
 
 def do_make_stream(out_wav: str, labels: str | None, minutes: float, seed: int,
-                   summary: Summary) -> None:
+                   summary: Summary, dataset_seed: int = 0, voices: str = "test") -> None:
     from ..data.streams import write_stream
 
     wav = Path(out_wav)
@@ -90,8 +90,9 @@ def do_make_stream(out_wav: str, labels: str | None, minutes: float, seed: int,
         raise DatasetError(f"{wav}: the stream file must end in .wav")
     if not wav.parent.is_dir():
         raise DatasetError(f"{wav}: no such folder {wav.parent}")
-    samples, keywords = write_stream(wav, csv, minutes * 60.0, seed)
-    summary.add("stream", f"{wav} ({samples / SAMPLE_RATE:.1f} s, held-out voices of seed {seed})",
+    samples, keywords = write_stream(wav, csv, minutes * 60.0, seed, dataset_seed, voices)
+    summary.add("stream", f"{wav} ({samples / SAMPLE_RATE:.1f} s, the {voices} voices of the "
+                f"synthetic set of seed {dataset_seed}, stream seed {seed})",
                 "wav", str(wav))
     summary.add("labels", f"{csv} ({keywords} keywords)", "labels", str(csv))
 
