@@ -121,11 +121,11 @@ def make_stream(seconds: float, seed: int = 0, dataset_seed: int = 0,
     if voices not in ("test", "validation"):
         raise DatasetError(f"voices must be test or validation, got {voices!r}")
     data_path = _espeak_paths()[1]
-    pool = split_variants(available_variants(data_path), dataset_seed).pool(voices)
-    specs = plan_stream(seconds, seed, available_languages(data_path), pool)
+    speakers = split_variants(available_variants(data_path), dataset_seed).pool(voices)
+    specs = plan_stream(seconds, seed, available_languages(data_path), speakers)
     with concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        speech = pool.submit(_synthesize, specs).result()
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")) as workers:
+        speech = workers.submit(_synthesize, specs).result()
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(8,)))
     lengths = [s.gap + len(w) for s, w in zip(specs, speech)]
     n = sum(lengths) + SAMPLE_RATE // 2          # 0.5 s of noise at the end
