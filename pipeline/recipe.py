@@ -177,9 +177,9 @@ class StreamSpec:
     for ``refractory_s`` seconds."""
 
     infer_every_hops: int = 4            # 80 ms between inferences
-    average_window: int = 3              # inferences averaged (1..16)
-    threshold: float = 0.7               # mean posterior, in (0, 1)
-    refractory_s: float = 1.0            # seconds without a detection after one
+    average_window: int = 4              # inferences averaged (1..16)
+    threshold: float = 0.95              # mean posterior, in (0, 1)
+    refractory_s: float = 1.5            # seconds without a detection after one
 
 
 @dataclass(frozen=True)
