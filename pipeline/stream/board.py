@@ -15,7 +15,7 @@ from ..emulate.command import emulated_board
 from ..emulate.qemu import QemuMachine, check_greeting, ticks_to_instructions
 from ..errors import EmulationError
 from ..ui import Summary, progress_bar
-from .config import StreamParams, render_stream_config
+from .config import HOP_SAMPLES, SAMPLE_RATE, StreamParams, render_stream_config
 from .events import Detection, StreamRun
 from .host import APP_DIR, FRONTEND_DIR, stream_sources
 
@@ -86,14 +86,16 @@ def run_stream_board(params: StreamParams, board_name: str, audio: np.ndarray, t
     t0 = time.monotonic()
     with QemuMachine(board, fw.elf, timeout=timeout) as machine:
         run = play(machine, params, audio, progress)
-    add_cost_rows(summary, run, board, fw)
+    add_cost_rows(summary, run, board, fw, params.spec.infer_every_hops)
     summary.add("QEMU wall time", f"{time.monotonic() - t0:.1f} s", "qemu_seconds",
                 round(time.monotonic() - t0, 1))
     return run
 
 
-def add_cost_rows(summary: Summary, run: StreamRun, board: Board, fw: FirmwareBuild) -> None:
-    """Front end per hop, model per inference, the share of the core at the board's clock."""
+def add_cost_rows(summary: Summary, run: StreamRun, board: Board, fw: FirmwareBuild,
+                  infer_every_hops: int) -> None:
+    """Front end per hop, model per inference, the share of the core at the board's clock in
+    steady state (50 hops and 50 / infer_every_hops inferences a second)."""
     from ..builder.command import add_memory_rows
 
     if run.frontend_instructions is None or run.model_instructions is None or not run.hops:
@@ -101,8 +103,8 @@ def add_cost_rows(summary: Summary, run: StreamRun, board: Board, fw: FirmwareBu
         return
     fe = run.frontend_instructions / run.hops
     inf = run.model_instructions / max(run.inferences, 1)
-    seconds = run.samples / 16000
-    per_second = (run.frontend_instructions + run.model_instructions) / seconds
+    hops_per_second = SAMPLE_RATE / HOP_SAMPLES
+    per_second = fe * hops_per_second + inf * hops_per_second / infer_every_hops
     summary.add("front end", f"{fe:,.0f} instructions per 20 ms hop (mean of {run.hops})",
                 "frontend_instructions_per_hop", round(fe))
     summary.add("model", f"{inf:,.0f} instructions per inference (mean of {run.inferences})",

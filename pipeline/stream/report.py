@@ -44,7 +44,7 @@ def stream_report(model: ModelInfo, board: Board, timeout: float, summary: Summa
     with QemuMachine(board, fw.elf, timeout=timeout) as machine:
         run = play(machine, params, _noise(REPORT_SECONDS), progress)
     stream = Summary("stream")
-    add_cost_rows(stream, run, board, fw)
+    add_cost_rows(stream, run, board, fw, params.spec.infer_every_hops)
     for label, text in stream.rows:
         summary.add(f"stream: {label}", text)
     summary.data["stream"] = stream.data
