@@ -9,6 +9,7 @@ a boolean where a number belongs is an error that names the file, board and key.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,20 +20,37 @@ import yaml
 from .errors import BoardError
 from .resources import BOARDS_FILE
 
-CORES = ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55")
+CORES = ("cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55")
 FPUS = ("none", "single", "double")
 # Which FPUs, DSP and MVE settings each core can have (Arm's architecture reference manuals).
-CORE_FPUS = {"cortex-m0plus": ("none",), "cortex-m3": ("none",), "cortex-m4": ("none", "single"),
-             "cortex-m7": FPUS, "cortex-m33": ("none", "single"), "cortex-m55": FPUS}
-CORE_DSP = {"cortex-m0plus": (False,), "cortex-m3": (False,), "cortex-m4": (True,),
+CORE_FPUS = {"cortex-m0": ("none",), "cortex-m0plus": ("none",), "cortex-m3": ("none",),
+             "cortex-m4": ("none", "single"), "cortex-m7": FPUS, "cortex-m33": ("none", "single"), "cortex-m55": FPUS}
+CORE_DSP = {"cortex-m0": (False,), "cortex-m0plus": (False,), "cortex-m3": (False,), "cortex-m4": (True,),
             "cortex-m7": (True,), "cortex-m33": (False, True), "cortex-m55": (True,)}
 CORE_MVE = {core: ((False, True) if core == "cortex-m55" else (False,)) for core in CORES}
 REGION_KINDS = ("flash", "ram")
-REGION_USES = ("code", "data", "none")
-SERIAL_KINDS = ("cmsdk_uart", "semihosting")
+# boot2: the RP2040's second-stage boot loader, 256 B just below the code (firmware/platform/rp2040_boot2.S)
+REGION_USES = ("code", "data", "boot2", "none")
+BOOT2_BYTES = 256
+# The UART drivers (firmware/platform/serial_<kind>.c), and semihosting through a debug probe
+SERIAL_KINDS = ("cmsdk_uart", "stm32_usart", "nrf_uart", "pl011", "kinetis_uart", "semihosting")
+UART_KINDS = SERIAL_KINDS[:-1]
+# STM32 U(S)ART register layouts: sr = SR/DR (F1/F2/F4), isr = ISR/RDR/TDR (F0/F3/F7/H7/L0/L4),
+# lpuart = the ISR layout with the LPUART's baud register (BRR = 256 * clock / baud)
+STM32_REGISTERS = ("sr", "isr", "lpuart")
+SETUP_OPS = ("write", "set", "clear", "field", "wait")
+# The largest baud-rate error a UART may have against its link partner (both ends together
+# tolerate about 3.75 % with 16x oversampling; each side is given half of it, rounded down)
+MAX_BAUD_ERROR = 0.015
+NO_DWT_CORES = ("cortex-m0", "cortex-m0plus")
 COUNTER_KINDS = ("cmsdk_timer", "sse_counter", "dwt", "systick")
 FRAMEWORKS = ("arduino", "mbed")  # the frameworks mcuforge writes PlatformIO glue for
-FLASH_METHODS = ("qemu", "stlink", "jlink", "bossac", "picotool", "daplink", "cmsis-dap", "openocd")
+# How firmware gets onto a board (pipeline/flash: one module per method); a board lists the ones
+# it supports in order of preference, each with the facts it needs (FlashSpec).
+FLASH_METHODS = ("pyocd", "openocd", "uf2", "gdb")
+# pyOCD's catch-all targets: flashing through one of them would write with no flash algorithm
+# for the chip (or the wrong one), so a board must name its own part.
+GENERIC_PYOCD_TARGETS = ("cortex_m", "cortex-m", "cortexm")
 ADDRESS_LIMIT = 1 << 32
 
 
@@ -42,7 +60,7 @@ class MemoryRegion:
     origin: int
     length_bytes: int
     kind: str          # flash | ram
-    use: str           # code | data | none
+    use: str           # code | data | boot2 | none
 
     @property
     def end(self) -> int:
@@ -65,18 +83,82 @@ class RegisterWrite:
 
 
 @dataclass(frozen=True)
+class SetupStep:
+    """A register access the serial link needs before its UART is touched (a clock, a pin mux, a
+    reset released), done in order at start-up. ``op``: write (the whole word = value), set or
+    clear (the bits in ``mask``), field (the bits in ``mask`` become ``value``), wait (until the
+    bits in ``mask`` read as ``value``). All accesses are 32-bit."""
+
+    op: str
+    address: int
+    mask: int
+    value: int
+    what: str
+    cite: str
+
+
+@dataclass(frozen=True)
 class Serial:
-    kind: str                    # cmsdk_uart | semihosting
+    kind: str                    # one of SERIAL_KINDS
     base: int | None = None
-    clock_hz: int | None = None
+    clock_hz: int | None = None  # the UART's own (kernel) clock as the bare-metal image runs it
     baud: int | None = None
+    registers: str | None = None            # stm32_usart: one of STM32_REGISTERS
+    tx_pin: str | None = None
+    rx_pin: str | None = None
+    baudrate_register: int | None = None    # nrf_uart: the BAUDRATE value (a table of the manual)
+    setup: tuple[SetupStep, ...] = ()
+    cite: tuple[tuple[str, str], ...] = ()  # (base | clock | pins | baud, document and section)
+
+    @property
+    def is_uart(self) -> bool:
+        return self.kind in UART_KINDS
+
+    def divisors(self) -> dict[str, int]:
+        """The baud-rate register values of this UART (named as the driver's MF_UART_* macros)."""
+        assert self.clock_hz is not None and self.baud is not None   # every UART has them
+        clock, baud = self.clock_hz, self.baud
+        if self.kind == "cmsdk_uart":
+            return {"BAUDDIV": clock // baud}
+        if self.kind == "stm32_usart":
+            # oversampling by 16: BRR = clock / baud; the LPUART: BRR = 256 * clock / baud
+            scale = 256 if self.registers == "lpuart" else 1
+            return {"BRR": (scale * clock + baud // 2) // baud}
+        if self.kind == "pl011":
+            # divisor = clock / (16 * baud) in 16.6 fixed point: IBRD . FBRD/64
+            div64 = (4 * clock + baud // 2) // baud
+            return {"IBRD": div64 >> 6, "FBRD": div64 & 63}
+        if self.kind == "kinetis_uart":
+            # divisor = clock / (16 * baud) = SBR + BRFA/32
+            div32 = (2 * clock + baud // 2) // baud
+            return {"SBR": div32 >> 5, "BRFA": div32 & 31}
+        assert self.kind == "nrf_uart" and self.baudrate_register is not None
+        return {"BAUDRATE": self.baudrate_register}
+
+    def actual_baud(self) -> float:
+        """The baud rate the divisors give (what the other end of the link must tolerate)."""
+        assert self.clock_hz is not None
+        d = self.divisors()
+        if self.kind == "cmsdk_uart":
+            return self.clock_hz / d["BAUDDIV"]
+        if self.kind == "stm32_usart":
+            return (256 if self.registers == "lpuart" else 1) * self.clock_hz / d["BRR"]
+        if self.kind == "pl011":
+            return 4 * self.clock_hz / (d["IBRD"] * 64 + d["FBRD"])
+        if self.kind == "kinetis_uart":
+            return 2 * self.clock_hz / (d["SBR"] * 32 + d["BRFA"])
+        # nRF: BAUDRATE is about the rate as a fraction of 16 MHz in units of 2^-32 (the manual
+        # lists the register values; the rates they give differ from this by well under 0.1 %)
+        return d["BAUDRATE"] * 16_000_000 / (1 << 32)
 
 
 @dataclass(frozen=True)
 class Counter:
     kind: str                    # cmsdk_timer | sse_counter | dwt | systick
     base: int | None = None
-    clock_hz: int | None = None  # None: counts core clock cycles
+    # the rate it counts at; dwt/systick: the core clock the bare-metal image runs at (None:
+    # unknown, the counts are core cycles)
+    clock_hz: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +167,45 @@ class PlatformIO:
     board: str
     framework: str
     upload_protocol: str
+
+
+@dataclass(frozen=True)
+class PyocdFlash:
+    target: str                  # pyOCD target type (builtin, or from a CMSIS pack: `pack`)
+    pack: str | None             # the part to `pyocd pack install` when the target is not builtin
+    cite: str
+
+
+@dataclass(frozen=True)
+class OpenocdFlash:
+    configs: tuple[str, ...]     # each passed as `-f NAME` (OpenOCD's scripts folder)
+    cite: str
+
+
+@dataclass(frozen=True)
+class Uf2Flash:
+    family_id: int               # the UF2 familyID the boot loader accepts (flag 0x2000 set)
+    drive_label: str             # the volume label of the boot loader's USB drive
+    board_id: str                # the `Board-ID:` line of the drive's INFO_UF2.TXT
+    cite: str
+
+
+@dataclass(frozen=True)
+class GdbFlash:
+    port: int                    # the GDB server's usual TCP port (override with --probe HOST:PORT)
+    cite: str
+
+
+@dataclass(frozen=True)
+class FlashSpec:
+    """How firmware gets onto the board: ``methods`` in order of preference, and for each listed
+    method the facts it needs (exactly the listed ones are set)."""
+
+    methods: tuple[str, ...]
+    pyocd: PyocdFlash | None = None
+    openocd: OpenocdFlash | None = None
+    uf2: Uf2Flash | None = None
+    gdb: GdbFlash | None = None
 
 
 @dataclass(frozen=True)
@@ -105,12 +226,18 @@ class Board:
     counter: Counter
     qemu: str | None
     platformio: PlatformIO | None
-    flash_method: str
+    flash: FlashSpec
     note: str
 
     @property
     def emulated(self) -> bool:
         return self.qemu is not None
+
+    @property
+    def counts_exactly(self) -> bool:
+        """Emulated, with a free-running timer that counts instructions exactly under QEMU
+        -icount (a SysTick counter's wrap interrupt adds instructions of its own)."""
+        return self.emulated and self.counter.kind in ("cmsdk_timer", "sse_counter")
 
     @property
     def code_region(self) -> MemoryRegion:
@@ -119,6 +246,10 @@ class Board:
     @property
     def data_region(self) -> MemoryRegion:
         return next(r for r in self.memory if r.use == "data")
+
+    @property
+    def boot2_region(self) -> MemoryRegion | None:
+        return next((r for r in self.memory if r.use == "boot2"), None)
 
     @property
     def core_short(self) -> str:
@@ -255,18 +386,85 @@ def _region(m: _Mapping) -> MemoryRegion:
     return region
 
 
-def _serial(m: _Mapping, core: str) -> Serial:
-    kind = m.text("kind", SERIAL_KINDS)
-    if kind == "cmsdk_uart":
-        clock = m.integer("clock_hz", 1)
-        baud = m.integer("baud", 1)
-        serial = Serial(kind, m.integer("base", 0, ADDRESS_LIMIT - 1), clock, baud)
-        if clock // baud < 16:
-            m.fail(f"clock_hz / baud = {clock // baud}: the CMSDK UART needs a divider >= 16", "baud")
+NRF_PIN = re.compile(r"P([01])\.([0-9]{2})")
+CITED = ("base", "clock", "pins")   # what every real board's UART cites (and baud for nrf_uart)
+
+
+def _setup_step(m: _Mapping) -> SetupStep:
+    op = m.text("op", SETUP_OPS)
+    address = m.integer("address", 0, ADDRESS_LIMIT - 1)
+    if address % 4:
+        m.fail(f"0x{address:08x} is not aligned for a 32-bit access", "address")
+    if op == "write":
+        mask, value = ADDRESS_LIMIT - 1, m.integer("value", 0, ADDRESS_LIMIT - 1)
+    elif op in ("set", "clear"):
+        mask = m.integer("bits", 1, ADDRESS_LIMIT - 1)
+        value = mask if op == "set" else 0
     else:
-        serial = Serial(kind)
+        mask, value = m.integer("mask", 1, ADDRESS_LIMIT - 1), m.integer("value", 0, ADDRESS_LIMIT - 1)
+        if value & ~mask:
+            m.fail(f"0x{value:x} has bits outside mask 0x{mask:x}", "value")
+    step = SetupStep(op, address, mask, value, m.text("what"), m.text("cite"))
     m.done()
+    return step
+
+
+def _serial(m: _Mapping, board_id: str, file: Path) -> Serial:
+    kind = m.text("kind", SERIAL_KINDS)
+    if kind == "semihosting":
+        m.done()
+        return Serial(kind)
+    clock, baud = m.integer("clock_hz", 1), m.integer("baud", 1)
+    registers = m.text("registers", STM32_REGISTERS) if kind == "stm32_usart" else None
+    baudrate = m.integer("baudrate_register", 1, ADDRESS_LIMIT - 1) if kind == "nrf_uart" else None
+    tx = rx = None
+    pins = m.mapping("pins", required=kind != "cmsdk_uart")
+    if pins is not None:
+        tx, rx = pins.text("tx"), pins.text("rx")
+        pins.done()
+        if kind == "nrf_uart":
+            for key, pin in (("tx", tx), ("rx", rx)):
+                if not NRF_PIN.fullmatch(pin):
+                    pins.fail(f"{pin!r} is not an nRF pin such as P0.06 (port 0 or 1, two digits)", key)
+    steps = tuple(_setup_step(_Mapping(item, f"{board_id}.serial.setup[{i}]", file))
+                  for i, item in enumerate(m.sequence("setup", required=False)))
+    cite: list[tuple[str, str]] = []
+    c = m.mapping("cite", required=False)
+    if c is not None:
+        wanted = (*CITED, "baud") if kind == "nrf_uart" else CITED
+        cite = [(key, c.text(key)) for key in wanted]
+        c.done()
+    serial = Serial(kind, m.integer("base", 0, ADDRESS_LIMIT - 1), clock, baud, registers, tx, rx,
+                    baudrate, steps, tuple(cite))
+    m.done()
+    _check_divisors(m, serial)
     return serial
+
+
+def _check_divisors(m: _Mapping, serial: Serial) -> None:
+    """The baud-rate registers fit their fields and give the baud rate closely enough."""
+    assert serial.clock_hz is not None and serial.baud is not None
+    d = serial.divisors()
+    limits = {"BAUDDIV": (16, 0xFFFFF), "IBRD": (1, 0xFFFF), "SBR": (1, 0x1FFF),
+              "BRR": (0x300, 0xFFFFF) if serial.registers == "lpuart" else (16, 0xFFFF)}
+    for name, value in d.items():
+        low, high = limits.get(name, (0, ADDRESS_LIMIT - 1))
+        if not low <= value <= high:
+            m.fail(f"clock_hz {serial.clock_hz:,} and baud {serial.baud:,} give {name} = {value}, "
+                   f"outside {low}..{high}", "baud")
+    if serial.registers == "lpuart" and not 3 * serial.baud <= serial.clock_hz <= 4096 * serial.baud:
+        m.fail("the LPUART needs 3 * baud <= clock_hz <= 4096 * baud", "baud")
+    error = abs(serial.actual_baud() / serial.baud - 1)
+    if error > MAX_BAUD_ERROR:
+        m.fail(f"the divisors give {serial.actual_baud():,.0f} baud, {error:.1%} off {serial.baud:,} "
+               f"(at most {MAX_BAUD_ERROR:.1%})", "baud")
+
+
+def nrf_pin_number(pin: str) -> int:
+    """'P1.03' -> 35: the PSEL value of an nRF pin (port in bit 5, pin in bits 0-4)."""
+    match = NRF_PIN.fullmatch(pin)
+    assert match is not None          # boards.py checked the form
+    return 32 * int(match.group(1)) + int(match.group(2))
 
 
 def _counter(m: _Mapping, core: str) -> Counter:
@@ -274,11 +472,52 @@ def _counter(m: _Mapping, core: str) -> Counter:
     if kind in ("cmsdk_timer", "sse_counter"):
         counter = Counter(kind, m.integer("base", 0, ADDRESS_LIMIT - 1), m.integer("clock_hz", 1))
     else:
-        counter = Counter(kind)
-        if kind == "dwt" and core == "cortex-m0plus":
-            m.fail("the Cortex-M0+ has no DWT cycle counter: use systick", "kind")
+        counter = Counter(kind, clock_hz=m.integer("clock_hz", 1, required=False))
+        if kind == "dwt" and core in NO_DWT_CORES:
+            m.fail(f"the {core} has no DWT cycle counter: use systick", "kind")
     m.done()
     return counter
+
+
+def _flash(m: _Mapping, emulated: bool) -> FlashSpec:
+    methods = m.sequence("methods")
+    for j, method in enumerate(methods):
+        if method not in FLASH_METHODS:
+            close = difflib.get_close_matches(str(method), FLASH_METHODS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            m.fail(f"methods[{j}] {method!r} is not one of {', '.join(FLASH_METHODS)}{hint}", "methods")
+    if len(set(methods)) != len(methods):
+        m.fail(f"methods repeat: {', '.join(methods)}", "methods")
+    if emulated and methods != ["gdb"]:
+        m.fail("an emulated board is flashed through QEMU's gdbstub: methods: [gdb]", "methods")
+    facts: dict[str, Any] = {}
+    for method in FLASH_METHODS:
+        f = m.mapping(method, required=method in methods)
+        if f is None:
+            continue
+        if method not in methods:
+            m.fail(f"facts for {method}, which methods does not list", method)
+        cite = f.text("cite")
+        if method == "pyocd":
+            target = f.text("target")
+            if target.lower() in GENERIC_PYOCD_TARGETS:
+                f.fail(f"{target!r} is pyOCD's generic target: name the board's part "
+                       f"(`pyocd list --targets`)", "target")
+            facts[method] = PyocdFlash(target, f.text("pack", required=False), cite)
+        elif method == "openocd":
+            configs = f.sequence("configs")
+            for j, name in enumerate(configs):
+                if not isinstance(name, str) or not name.endswith(".cfg"):
+                    f.fail(f"configs[{j}] must be a .cfg file name, not {_kind(name)}", "configs")
+            facts[method] = OpenocdFlash(tuple(configs), cite)
+        elif method == "uf2":
+            facts[method] = Uf2Flash(f.integer("family_id", 0, ADDRESS_LIMIT - 1),
+                                     f.text("drive_label"), f.text("board_id"), cite)
+        else:
+            facts[method] = GdbFlash(f.integer("port", 1, 65535), cite)
+        f.done()
+    m.done()
+    return FlashSpec(methods=tuple(methods), **facts)
 
 
 def _board(board_id: str, data: Any, file: Path) -> Board:
@@ -304,6 +543,12 @@ def _board(board_id: str, data: Any, file: Path) -> Board:
         count = sum(r.use == use for r in regions)
         if count != 1:
             m.fail(f"needs exactly one region with use: {use} (found {count})", "memory")
+    boot2 = [r for r in regions if r.use == "boot2"]
+    code_region = next(r for r in regions if r.use == "code")
+    if boot2 and (len(boot2) > 1 or boot2[0].length_bytes != BOOT2_BYTES
+                  or boot2[0].end != code_region.origin or core != "cortex-m0plus"):
+        m.fail(f"a boot2 region (the RP2040's second stage) is one region of {BOOT2_BYTES} B "
+               f"that ends where the code region starts", "memory")
     ordered = sorted(regions, key=lambda r: r.origin)
     for a, b in zip(ordered, ordered[1:]):
         if b.origin < a.end:
@@ -343,7 +588,7 @@ def _board(board_id: str, data: Any, file: Path) -> Board:
         if writes[-1].address % (width // 8):
             w.fail(f"0x{writes[-1].address:08x} is not aligned for a {width}-bit write", "address")
 
-    serial = _serial(m.mapping("serial"), core)
+    serial = _serial(m.mapping("serial"), board_id, file)
     counter = _counter(m.mapping("counter"), core)
 
     qemu = m._get("qemu")
@@ -357,17 +602,22 @@ def _board(board_id: str, data: Any, file: Path) -> Board:
         p.done()
     if qemu is None and pio is None:
         m.fail("a board QEMU cannot emulate needs a platformio entry", "platformio")
-    if qemu is not None and serial.kind != "cmsdk_uart":
-        m.fail("an emulated board talks the protocol over its CMSDK UART", "serial")
-    if qemu is not None and counter.kind not in ("cmsdk_timer", "sse_counter"):
+    if qemu is not None and not serial.is_uart:
+        m.fail("an emulated board talks the protocol over a UART (semihosting only ends the run)",
+               "serial")
+    if qemu is not None and (counter.kind == "dwt" or counter.clock_hz is None):
         m.fail("QEMU has no cycle counter: an emulated board needs a timer counter "
-               "(cmsdk_timer or sse_counter) to count instructions under -icount", "counter")
+               "(cmsdk_timer, sse_counter, or systick with its clock_hz) to count instructions "
+               "under -icount", "counter")
+    if qemu is None and serial.is_uart and not serial.cite:
+        m.fail("a real board's UART cites the maker's manual for its base, clock and pins "
+               "(serial.cite)", "serial")
 
     board = Board(id=board_id, name=m.text("name"), core=core, fpu=fpu, dsp=dsp, mve=mve,
                   clock_hz=m.integer("clock_hz", 1), flash_bytes=flash_bytes, ram_bytes=ram_bytes,
                   memory=tuple(regions), flash_config=flash_config, reset_writes=tuple(writes),
                   serial=serial, counter=counter, qemu=qemu, platformio=pio,
-                  flash_method=m.text("flash_method", FLASH_METHODS), note=m.text("note"))
+                  flash=_flash(m.mapping("flash"), qemu is not None), note=m.text("note"))
     m.done()
     return board
 

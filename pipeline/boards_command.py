@@ -21,7 +21,7 @@ def board_record(b: Board) -> dict:
             "clock_hz": b.clock_hz, "flash_bytes": b.flash_bytes, "ram_bytes": b.ram_bytes,
             "qemu": b.qemu, "platformio_board": b.platformio.board if b.platformio else None,
             "framework": b.platformio.framework if b.platformio else None,
-            "flash_method": b.flash_method, "note": b.note}
+            "flash_methods": list(b.flash.methods), "note": b.note}
 
 
 def do_boards(as_json: bool, summary: Summary) -> list[Board]:

@@ -19,13 +19,15 @@ from pathlib import Path
 
 from . import __version__
 from .backend_names import BACKENDS as BACKEND_CHOICES
+from .boards import FLASH_METHODS
 from .cmsis import CORE_ENV, NN_ENV
 from .errors import McuforgeError
 from .stack_limits import MARGIN_BYTES, MARGIN_FRACTION, MIN_STACK_BYTES, STACK_ALIGN
 from .ui import Summary
 
+# argparse %-formats help strings: a literal percent sign is %%
 STACK_HELP = (f"stack size in bytes, a multiple of {STACK_ALIGN} (default: the static bound of the "
-              f"image's call graph + {MARGIN_FRACTION:.0%} + {MARGIN_BYTES} B)")
+              f"image's call graph + {MARGIN_FRACTION * 100:.0f}%% + {MARGIN_BYTES} B)")
 
 
 def _at_least(minimum: float, kind: type = int, multiple: int = 1):
@@ -60,7 +62,9 @@ def cmd_run(args, summary: Summary) -> None:
     from .chain import do_run
 
     do_run(args.recipe, args.out, args.data, args.board, args.board_vectors, args.timeout,
-           _progress(args), summary, kernels=_kernels(args), force=args.force)
+           _progress(args), summary, kernels=_kernels(args), force=args.force,
+           flash=args.flash, probe=args.probe, method=args.method, dry_run=args.dry_run,
+           as_json=args.json)
 
 
 def cmd_train(args, summary: Summary) -> None:
@@ -97,6 +101,14 @@ def cmd_emulate(args, summary: Summary) -> None:
                profile=args.profile, as_json=args.json, save_outputs=args.save_outputs)
 
 
+def cmd_device(args, summary: Summary) -> None:
+    from .device.command import do_device
+
+    do_device(args.c_dir, args.port, args.baud, args.vectors, args.random, args.seed, args.timeout,
+              _progress(args), summary, as_json=args.json, profile=not args.no_profile,
+              mlperf=args.mlperf)
+
+
 def cmd_bench(args, summary: Summary) -> None:
     from .bench.command import do_bench
 
@@ -112,10 +124,19 @@ def cmd_boards(args, summary: Summary) -> None:
 
 
 def cmd_build(args, summary: Summary) -> None:
+    from .builder.apps import FirmwareApp
     from .builder.command import do_build
 
     do_build(args.c_dir, args.board, args.out, args.stack, summary, kernels=_kernels(args),
-             force=args.force)
+             force=args.force, app=FirmwareApp(args.app, args.mlperf_model),
+             semihosting=args.semihosting)
+
+
+def cmd_flash(args, summary: Summary) -> None:
+    from .flash.command import do_flash
+
+    do_flash(args.firmware, args.board, args.probe, args.method, args.dry_run, args.timeout,
+             summary, kernels=_kernels(args), stack=args.stack, as_json=args.json)
 
 
 def cmd_stream(args, summary: Summary) -> None:
@@ -148,6 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
     force = _Parser(add_help=False)
     force.add_argument("--force", action="store_true",
                        help="replace an existing --out folder that mcuforge did not make")
+    flashing = _Parser(add_help=False)
+    flashing.add_argument("--probe", metavar="ID",
+                          help="which probe: a part of a pyOCD probe's unique id, an OpenOCD "
+                          "adapter serial, a UF2 drive's folder, or a GDB server's HOST:PORT")
+    flashing.add_argument("--method", choices=FLASH_METHODS,
+                          help="flash method (default: the first installed of the board's "
+                          "flash.methods in boards.yaml)")
+    flashing.add_argument("--dry-run", action="store_true",
+                          help="print the exact flashing actions and do nothing to the board")
     kernels = _Parser(add_help=False)
     kernels.add_argument("--kernels", choices=BACKEND_CHOICES,
                          help="kernel backend (default: the folder's, else the board's: optimized "
@@ -158,12 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"CMSIS Core Include folder for --kernels cmsis-nn (default ${CORE_ENV})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", parents=[common, force, kernels], help="data -> train -> int8 -> C -> host emulation")
+    p = sub.add_parser("run", parents=[common, force, kernels, flashing],
+                       help="data -> train -> int8 -> C -> host emulation")
     p.add_argument("recipe", help="recipe YAML, e.g. models/kws_dscnn.yaml")
     p.add_argument("--out", help="run folder (default build/<recipe name>)")
     p.add_argument("--data", help="dataset folder instead of the recipe's: Speech Commands layout "
                    "(keyword spotting), image folder or CIFAR-10 batches (images)")
-    p.add_argument("--board", help="also run the test split on this emulated board (QEMU), e.g. mps2_an386")
+    p.add_argument("--board", help="also run the test split on this emulated board (QEMU), e.g. "
+                   "mps2_an386; a real board: end with its firmware built")
+    p.add_argument("--flash", action="store_true",
+                   help="--board: and flash the firmware (as `mcuforge flash`; --probe, --method, "
+                   "--dry-run)")
     p.add_argument("--board-vectors", type=_at_least(1), metavar="N",
                    help="only the first N test vectors on the board")
     p.add_argument("--timeout", type=_at_least(0.1, float), default=60.0,
@@ -216,6 +251,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-outputs", metavar="FILE.npz",
                    help="write the generated code's outputs, one array per output keyed by its tensor name")
     p.set_defaults(func=cmd_emulate, title="mcuforge emulate")
+
+    p = sub.add_parser("device", parents=[common],
+                       help="run the firmware of a generated folder on a board over its serial port")
+    p.add_argument("c_dir", help="folder written by `mcuforge compile` (the firmware's model)")
+    p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyACM0 or COM3")
+    p.add_argument("--baud", type=_at_least(1), default=115_200, help="baud rate (default 115200)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--vectors", help=".npz of input vectors, as for `emulate --vectors`")
+    group.add_argument("--random", type=_at_least(1), metavar="N", help="N random int8 inputs (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of --random")
+    p.add_argument("--timeout", type=_at_least(0.1, float), default=10.0,
+                   help="seconds to wait for the greeting and for each reply (default 10)")
+    p.add_argument("--no-profile", action="store_true", help="do not time every kernel call")
+    p.add_argument("--mlperf", action="store_true",
+                   help="the firmware runs the MLPerf Tiny mode (build --app mlperf): drive it with "
+                   "the benchmark's commands")
+    p.set_defaults(func=cmd_device, title="mcuforge device")
 
     p = sub.add_parser("bench", parents=[common, force],
                        help="models x emulated boards x kernel backends: instructions and memory, one table")
@@ -278,7 +330,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default <c_dir>/../firmware/<board>)")
     p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
                    help=STACK_HELP)
+    p.add_argument("--app", choices=("protocol", "mlperf"), default="protocol",
+                   help="what the firmware speaks: mcuforge's serial protocol (default), or the "
+                   "MLPerf Tiny benchmark's commands")
+    p.add_argument("--mlperf-model", choices=("kws01", "vww01", "ic01", "ad01"),
+                   help="--app mlperf: the benchmark's model id, by which its runner picks the data")
+    p.add_argument("--semihosting", action="store_true",
+                   help="talk the protocol over semihosting through a debug probe instead of the "
+                        "board's UART (the image then stops without a debugger)")
     p.set_defaults(func=cmd_build, title="mcuforge build")
+
+    p = sub.add_parser("flash", parents=[common, kernels, flashing],
+                       help="put firmware on a board (pyOCD, OpenOCD, UF2 or a GDB server), "
+                       "verify it by reading it back, start it")
+    p.add_argument("firmware", metavar="FIRMWARE_OR_C_DIR",
+                   help="a firmware .elf, or a folder written by `mcuforge compile` (its firmware "
+                   "for the board is built unless up to date)")
+    p.add_argument("--board", required=True, help="board id from `mcuforge boards`")
+    p.add_argument("--timeout", type=_at_least(0.1, float), default=60.0,
+                   help="seconds to wait at most for each step (a GDB reply, OpenOCD, the UF2 drive)")
+    p.add_argument("--stack", type=_at_least(MIN_STACK_BYTES, int, STACK_ALIGN), metavar="BYTES",
+                   help=f"when building: {STACK_HELP}")
+    p.set_defaults(func=cmd_flash, title="mcuforge flash")
     return parser
 
 

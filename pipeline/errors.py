@@ -64,3 +64,8 @@ class BoardError(McuforgeError):
 
 class SizeError(BoardError):
     """A firmware image does not fit the board's flash or RAM; the message itemizes the need."""
+
+
+class FlashError(McuforgeError):
+    """Putting firmware on a board failed: no probe or drive, the wrong target, a write or a
+    read-back that did not match; the message says how far it got."""

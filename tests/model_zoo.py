@@ -244,10 +244,10 @@ def autoencoder():
     return Model(i, x)
 
 
-def depthwise(kind):
+def depthwise(kind, batch=None):
     from keras import Model, layers
 
-    i = _input((10, 10, 4))
+    i = _input((10, 10, 4), batch)
     if kind == "depthwise":
         x = layers.DepthwiseConv2D(3, padding="same", activation="relu")(i)
         x = layers.DepthwiseConv2D(3, strides=2, depth_multiplier=2)(x)
@@ -496,6 +496,7 @@ def _zoo() -> list[ZooModel]:
         m("depthwise", "depthwise", depthwise, {"kind": "depthwise"}),
         m("separable_conv2d", "depthwise", depthwise, {"kind": "separable"}),
         m("dilated_conv2d", "depthwise", depthwise, {"kind": "dilated"}),
+        m("dilated_conv2d_batch1", "depthwise", depthwise, {"kind": "dilated", "batch": 1}),
         m("concatenate", "concatenate", concatenate),
         m("reshape_permute", "reshape", reshape_permute),
         m("reshape_permute_batch1", "reshape", reshape_permute, {"batch": 1}),

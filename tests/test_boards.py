@@ -67,7 +67,9 @@ my_board:
   counter: {kind: dwt}
   qemu: null
   platformio: {platform: ststm32, board: some_board, framework: arduino, upload_protocol: stlink}
-  flash_method: stlink
+  flash:
+    methods: [pyocd]
+    pyocd: {target: stm32l476rg, cite: a manual}
   note: fine
 """
 
@@ -95,12 +97,17 @@ def test_schema_accepts_a_good_board(tmp_path):
     ("  platformio: {platform: ststm32, board: some_board, framework: arduino, upload_protocol: stlink}",
      "  platformio: null", ["my_board.platformio", "needs a platformio entry"]),
     ("framework: arduino", "framework: zephyr", ["my_board.platformio.framework", "arduino, mbed"]),
-    ("  qemu: null", "  qemu: mps2-an386", ["my_board.serial", "CMSDK UART"]),
+    ("  qemu: null", "  qemu: mps2-an386", ["my_board.serial", "over a UART"]),
 ])
 def test_schema_rejects(tmp_path, old, new, fragments):
-    assert old in GOOD
+    check_rejected(GOOD, old, new, fragments, tmp_path)
+
+
+def check_rejected(text: str, old: str, new: str, fragments: list[str], tmp_path) -> None:
+    """``text`` with ``old`` replaced by ``new`` is a one-line BoardError with every fragment."""
+    assert old in text
     with pytest.raises(BoardError) as info:
-        parse_boards(GOOD.replace(old, new), tmp_path / "b.yaml")
+        parse_boards(text.replace(old, new), tmp_path / "b.yaml")
     message = str(info.value)
     assert "b.yaml" in message and "\n" not in message
     for fragment in fragments:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from board_testing import one_line_error
+from board_testing import check_boot2, one_line_error, semihosting_traps
 from conftest import require_cmsis, require_tool
 from mcuforge.boards import load_boards
 from mcuforge.builder import build_firmware, cpu_flags
@@ -37,7 +37,8 @@ ARCH = {"cortex-m0plus": b"6S-M", "cortex-m3": b"7-M", "cortex-m4": b"7E-M", "co
         "cortex-m33": b"8-M.MAIN", "cortex-m55": b"cortex-m55"}   # Tag_CPU_name after linking
 
 
-@pytest.mark.parametrize("board", [b.id for b in BOARDS.values()])
+# the two emulated boards with real chips' UARTs are built in tests/test_uart_boards.py
+@pytest.mark.parametrize("board", [b.id for b in BOARDS.values() if not b.emulated or b.counts_exactly])
 def test_build_every_board(kws_c, tmp_path, board):
     """Every board gets an image that fits, or the itemized size error."""
     b = BOARDS[board]
@@ -75,6 +76,10 @@ def test_build_every_board(kws_c, tmp_path, board):
         attributes = elf.get_section_by_name(".ARM.attributes").data()
         hard_float = bool(elf["e_flags"] & 0x400)                     # EF_ARM_ABI_FLOAT_HARD
     assert ARCH[b.core] in attributes and hard_float == (b.fpu != "none")
+    if not b.emulated:      # runs without a debugger: no semihosting call in the image
+        assert not semihosting_traps(fw.elf), semihosting_traps(fw.elf)[:3]
+    if b.boot2_region:      # the Pico boots on its own: its second stage, with the CRC the ROM checks
+        check_boot2(fw.elf)
     if b.flash_config:                                                # K64F: flash configuration field
         blob = fw.bin.read_bytes()[b.flash_config.offset_bytes:b.flash_config.offset_bytes + 16]
         assert blob == bytes.fromhex("ffffffff" * 3 + "feffffff")

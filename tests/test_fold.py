@@ -599,3 +599,60 @@ def test_folded_graphs_bit_exact_on_host(tmp_path, host_cc):
         inputs = np.random.default_rng(3).integers(-128, 128, size=(8, *shape), dtype=np.int8)
         check = check_on_host(out, inputs, work_dir=tmp_path / f"{name}_build", with_litert=False)
         assert check.vs_tflm.exact == len(inputs), (name, check.vs_tflm)
+
+
+# ---------------------------------------------------------------------------------------------
+# dynamic-batch placeholders (compile.fold_shapes)
+
+
+def _dilated_model(batch_signature: bool = True, block: int = 2) -> bytes:
+    """[1, 8, 2] -> SPACE_TO_BATCH_ND (block [block]) -> BATCH_TO_SPACE_ND -> [1, 8, 2], as a
+    Keras dilated Conv1D without its convolution; ``batch_signature``: every activation has
+    shape_signature [-1, ...] and the file's shapes the placeholder batch 1, as the converter
+    writes them for a dynamic batch."""
+    b = tb.ModelBuilder()
+
+    def sig(shape):
+        return (-1, *shape[1:]) if batch_signature else None
+
+    x = b.add_tensor((1, 8, 2), scale=Q[0], zero_point=Q[1], name="x", signature=sig((1, 8, 2)))
+    b.inputs.append(x)
+    inner = (1, 8 // block, 2)
+    s = b.add_tensor(inner, scale=Q[0], zero_point=Q[1], name="s2b", signature=sig(inner))
+    y = b.add_tensor((1, 8, 2), scale=Q[0], zero_point=Q[1], name="y", signature=sig((1, 8, 2)))
+    b.outputs.append(y)
+    block_t = b.add_const(_i32(block))
+    pads = b.add_const(np.zeros((1, 2), np.int32))
+    b.add_operator("SPACE_TO_BATCH_ND", (x, block_t, pads), (s,))
+    b.add_operator("BATCH_TO_SPACE_ND", (s, b.add_const(_i32(block)),
+                                         b.add_const(np.zeros((1, 2), np.int32))), (y,))
+    return b.build()
+
+
+def test_placeholder_batch_an_op_changes_is_a_one_line_error():
+    with pytest.raises(UnsupportedModelError) as info:
+        _fold(_dilated_model())
+    message = str(info.value)
+    assert message.startswith("m.tflite: op 0 (SPACE_TO_BATCH_ND): output tensor 's2b' has a "
+                              "dynamic batch (shape_signature [-1, 4, 2]) with the placeholder "
+                              "shape [1, 4, 2], but the op makes it [2, 4, 2]")
+    assert "convert the model with a fixed batch size" in message and "\n" not in message
+    # block 1 keeps the placeholder right; without a signature the shapes are the file's
+    assert len(_fold(_dilated_model(block=1)).operators) == 2
+    with pytest.raises(ModelFileError, match="SPACE_TO_BATCH_ND.*has shape .* gives"):
+        compile_graph(_fold(_dilated_model(batch_signature=False)))
+
+
+def test_tflite_micro_runs_the_placeholder_shape():
+    """Why that is an error: TFLite-Micro keeps the file's [1, 4, 2] for SPACE_TO_BATCH_ND's
+    output (its prepare writes no real shape), so it moves half of the input, and
+    BATCH_TO_SPACE_ND writes half of its output: the other half is whatever the arena held."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    interp = runtime.Interpreter.from_bytes(
+        _dilated_model(), intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    interp.set_input(np.arange(1, 17, dtype=np.int8).reshape(1, 8, 2), 0)
+    interp.invoke()
+    assert list(interp.GetTensor(1, 0)["shape"]) == [1, 4, 2]     # 's2b': the placeholder
+    out = np.asarray(interp.get_output(0)).reshape(8, 2)
+    assert np.array_equal(out[0::2], np.arange(1, 17).reshape(8, 2)[0::2])   # the moved half

@@ -29,13 +29,17 @@ KNOWN_FAILURES = {
     "layer_norm": "unsupported ops DEQUANTIZE v2 (op 11), NEG v1 (op 12), RSQRT v2 (op 17)",
     "upsampling_nearest": "unsupported ops TILE v3 (op 2), TILE v3 (op 8)",
     # dynamic batch: the declared shape of a tensor whose shape_signature has -1 is a placeholder
-    # (TFLite-Micro computes the real one); with batch 1 (dilated_conv1d_batch1,
-    # reshape_permute_batch1) the same models compile
-    "dilated_conv1d": "has shape [1, 18, 4], but space-to-batch of [1, 36, 4] with block [2, 1] "
-                      "gives [2, 18, 4]",
+    # (batch 1) that SPACE_TO_BATCH_ND multiplies; TFLite-Micro runs the placeholder and
+    # leaves half of BATCH_TO_SPACE_ND's output as stale arena bytes (compile.fold_shapes,
+    # test_fold.py). With a fixed batch (dilated_conv1d_batch1, dilated_conv2d_batch1: a dilated
+    # CONV_2D then; reshape_permute_batch1) they compile. dilated_conv2d's SPACE_TO_BATCH_ND also
+    # pads, which TFLite-Micro does with an uninitialised value (0 in one process, 73 in the next,
+    # never the zero point: compile/ops/space_to_batch_nd.py).
+    "dilated_conv1d": "has a dynamic batch (shape_signature [-1, 18, 4]) with the placeholder "
+                      "shape [1, 18, 4], but the op makes it [2, 18, 4]",
     "reshape_permute": "op 13 (RESHAPE): reshapes [1, 8, 6, 4] (192 values) to [1, 1] (1 values)",
-    "dilated_conv2d": "op 0 (SPACE_TO_BATCH_ND): paddings [2, 2, 2, 2]: TFLite-Micro fills padding "
-                      "with an uninitialised value",
+    "dilated_conv2d": "has a dynamic batch (shape_signature [-1, 7, 7, 4]) with the placeholder "
+                      "shape [1, 7, 7, 4], but the op makes it [4, 7, 7, 4]",
     # the LSTM's zero state: FILL of an int8 scalar over a static shape, not folded
     "lstm_unrolled": "unsupported op FILL v3 (op 3)",
     # the TFLite converter (TF 2.21): a dynamic batch leaves a TensorList, a fixed one crashes it
@@ -53,9 +57,14 @@ KNOWN_FAILURES = {
 TFLM_REJECTS = {"act_gelu", "act_softplus", "act_selu", "layer_norm", "upsampling_nearest",
                 "reshape_permute", "lstm_unrolled"}
 
-# Measured (tests/zoo_report.py, 2026-12-01): 67 of the 69 converted models that TFLite-Micro
-# runs compile (the zoo's 67 and the 2 MLPerf Tiny models); the floor keeps it from falling.
-COMPILE_RATE_FLOOR = 67 / 69
+# Known failures whose TFLite-Micro results depend on uninitialised memory (see above): it runs
+# them, but there is no ground truth to be bit-exact with; out of the rate as well.
+TFLM_UNDEFINED = {"dilated_conv1d", "dilated_conv2d"}
+
+# Measured (tests/zoo_report.py, 2026-12-01): all 68 converted models whose results TFLite-Micro
+# defines compile (the zoo's 66 and the 2 MLPerf Tiny models; 68 of 70 with the two above); the
+# floor keeps it from falling.
+COMPILE_RATE_FLOOR = 68 / 68
 
 QEMU_SAMPLE = ("squeeze_excite", "autoencoder", "upsampling_bilinear")
 
@@ -100,14 +109,17 @@ def test_zoo_model_bit_exact_on_host(name, zoo, tmp_path, host_cc):
 
 @pytest.mark.train
 def test_compile_rate_does_not_fall(zoo, tmp_path):
-    converted = {n: p for n, (_, p, _) in zoo.items() if p is not None and n not in TFLM_REJECTS}
+    converted = {n: p for n, (_, p, _) in zoo.items()
+                 if p is not None and n not in TFLM_REJECTS | TFLM_UNDEFINED}
     compiled = sorted(n for n, p in converted.items()
                       if zoo_report.compile_to(p, None).compiles)
     rate = len(compiled) / len(converted)
-    print(f"\nzoo compile rate (models TFLite-Micro runs): {len(compiled)}/{len(converted)} = "
+    print(f"\nzoo compile rate (models TFLite-Micro runs, with defined results): "
+          f"{len(compiled)}/{len(converted)} = "
           f"{100 * rate:.1f} %")
     assert rate >= COMPILE_RATE_FLOOR - 1e-9, f"{len(compiled)}/{len(converted)}"
     assert set(compiled) == set(converted) - set(KNOWN_FAILURES)
+    assert TFLM_UNDEFINED <= set(KNOWN_FAILURES)
 
 
 @pytest.mark.train

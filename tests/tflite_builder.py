@@ -73,6 +73,7 @@ class _TensorSpec:
     scale: tuple[float, ...] | None
     zero_point: tuple[int, ...] | None
     axis: int
+    signature: tuple[int, ...] | None = None     # shape_signature (-1: a dynamic dimension)
 
 
 @dataclass
@@ -104,9 +105,11 @@ class ModelBuilder:
     # ---- tensors ----
 
     def add_tensor(self, shape: Sequence[int], dtype: str = "int8", *, data=None,
-                   scale=None, zero_point=None, axis: int = 0, name: str | None = None) -> int:
+                   scale=None, zero_point=None, axis: int = 0, name: str | None = None,
+                   signature: Sequence[int] | None = None) -> int:
         """A tensor; ``scale``/``zero_point`` scalars (per-tensor) or sequences (per-channel
-        along ``axis``; a scalar zero point is repeated). ``data`` makes it a constant."""
+        along ``axis``; a scalar zero point is repeated). ``data`` makes it a constant;
+        ``signature`` is written as its shape_signature."""
         scales = tuple(float(s) for s in _as_tuple(scale)) if scale is not None else None
         zps = None
         if scale is not None:
@@ -117,7 +120,8 @@ class ModelBuilder:
             data = np.ascontiguousarray(np.asarray(data, dtype=dtype).reshape(tuple(shape)))
         index = len(self.tensors)
         self.tensors.append(_TensorSpec(name or f"t{index}", dtype, tuple(int(d) for d in shape),
-                                        data, scales, zps, int(axis)))
+                                        data, scales, zps, int(axis),
+                                        None if signature is None else tuple(signature)))
         return index
 
     def add_input(self, shape, scale: float, zero_point: int, dtype: str = "int8",
@@ -220,6 +224,8 @@ class ModelBuilder:
             b.PrependInt32Slot(6, t.axis, 0)                   # quantized_dimension
             quant = b.EndObject()
         shape_vec = b.CreateNumpyVector(np.array(t.shape, dtype=np.int32))
+        signature_vec = (None if t.signature is None
+                         else b.CreateNumpyVector(np.array(t.signature, dtype=np.int32)))
         name = b.CreateString(t.name)
         b.StartObject(9)                                       # Tensor
         b.PrependUOffsetTRelativeSlot(0, shape_vec, 0)         # shape
@@ -228,6 +234,8 @@ class ModelBuilder:
         b.PrependUOffsetTRelativeSlot(3, name, 0)              # name
         if quant is not None:
             b.PrependUOffsetTRelativeSlot(4, quant, 0)         # quantization
+        if signature_vec is not None:
+            b.PrependUOffsetTRelativeSlot(7, signature_vec, 0)     # shape_signature
         return b.EndObject()
 
     def _write_operator(self, b: flatbuffers.Builder, op: _OpSpec, opcode_index: int) -> int:

@@ -52,6 +52,19 @@ typedef struct {
 
 extern const mf_app_config mf_app;
 
+/* The MLPerf Tiny mode (mf_mlperf.c, built with `mcuforge build --app mlperf`): what it adds to
+ * mf_app, written by mcuforge into the generated mf_mlperf_glue.c. */
+typedef struct {
+    const char *model_version;       /* the benchmark's model id: kws01, vww01, ic01, ad01 */
+    const double *output_scales;     /* per model output (mf_app.outputs of them): real value = */
+    const int32_t *output_zero_points; /* scale * (q - zero_point) */
+    /* Ticks per second of mf_port_ticks() where mf_port_counter_hz() is 0 (a cycle counter at
+     * a clock the image does not know): the board's clock_hz from boards.yaml. */
+    uint32_t cycle_hz;
+} mf_mlperf_config;
+
+extern const mf_mlperf_config mf_mlperf;
+
 /* Announces itself, then serves commands forever (returns only after EXIT where the platform
  * cannot stop). */
 void mf_app_run(void);

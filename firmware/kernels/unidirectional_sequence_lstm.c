@@ -2,56 +2,20 @@
  * mcuforge: UNIDIRECTIONAL_SEQUENCE_LSTM, int8 activations and weights, int16 cell state.
  * Portable C99 reference implementation; see unidirectional_sequence_lstm.h for the contract.
  *
- * The sigmoid and tanh of int16 values follow TFLite-Micro's table method: |3x| is split into
- * a table index and a fraction, the 256 uint16 nodes near 65536 * sigmoid(k / 24) (the params'
- * sigmoid_table, from the generator) are interpolated linearly, and the odd symmetry gives the
- * negative half.
+ * The sigmoid and tanh of int16 values are TFLite-Micro's table method, sigmoid_s16.c's per-value
+ * functions on the params' sigmoid_table (the 256 nodes the generator read back from
+ * TFLite-Micro).
  */
 #include <string.h>
 
 #include "unidirectional_sequence_lstm.h"
+#include "sigmoid_s16.h"
 #include "mf_fixedpoint.h"
 
-/* sigmoid(x / 2^12) in Q0.15 for x in Q3.12. */
+/* sigmoid(x / 2^12) in Q0.15 for x in Q3.12: the table method's input is 3x (|3x| <= 98304). */
 static int32_t mf_lstm_sigmoid(const uint16_t *table, int32_t x)
 {
-    const int32_t v = 3 * x;    /* |v| <= 98304 */
-    const uint32_t a = (uint32_t)((v < 0) ? -v : v);
-    const uint32_t k = a >> 9;
-    uint32_t r;
-    if (k >= 255u) {
-        r = (uint32_t)0x7FFF << 10;
-    } else {
-        const uint32_t lo = table[k];
-        const uint32_t hi = table[k + 1u];
-        r = (lo << 9) + (a & 0x1FFu) * (hi - lo);       /* the table is non-decreasing */
-    }
-    /* sigmoid(-x) = 1 - sigmoid(x); r < 2^25, so neither branch wraps */
-    r = (v >= 0) ? r + (1u << 9) : ((uint32_t)1 << 25) - r + (1u << 9) - 1u;
-    return (int32_t)(r >> 10);
-}
-
-/* tanh in Q0.15 of x scaled by multiplier / 2^right_shift (rounded) to 3 * Q3.12:
- * tanh(y) = 2 * sigmoid(2y) - 1 on the same table, read with one more fractional bit. */
-static int32_t mf_lstm_tanh(const uint16_t *table, int32_t x, int32_t multiplier,
-                            int32_t right_shift)
-{
-    const int32_t round = (right_shift > 0) ? ((int32_t)1 << (right_shift - 1)) : 0;
-    /* |x * multiplier| <= 32768 * 3 * 2^14 < 2^31 (checked by the generator) */
-    const int32_t v = mf_shift_right_floor(x * multiplier + round, (int)right_shift);
-    const uint32_t a = (uint32_t)((v < 0) ? -v : v);
-    const uint32_t k = a >> 8;
-    int32_t r;
-    if (k >= 255u) {
-        r = (int32_t)0xFFFF << 8;
-    } else {
-        const uint32_t lo = table[k];
-        const uint32_t hi = table[k + 1u];
-        r = (int32_t)((lo << 8) + (a & 0xFFu) * (hi - lo));    /* < 2^24 */
-    }
-    r = (v >= 0) ? r - ((int32_t)1 << 23) + ((int32_t)1 << 7)
-                 : -r + ((int32_t)1 << 23) + ((int32_t)1 << 7) - 1;
-    return mf_shift_right_floor(r, 8);
+    return mf_sigmoid_s16_value(table, 3 * x);
 }
 
 /* v modulo 256 as a signed 8-bit value, without implementation-defined conversions. */
@@ -115,7 +79,8 @@ mf_status mf_unidirectional_sequence_lstm_s8(const mf_unidirectional_sequence_ls
             for (u = 0; u < n_state; ++u) {
                 const int32_t in_gate = mf_lstm_sigmoid(tab, mf_lstm_gate(p, GATE_I, u, x, hidden));
                 const int32_t forget = mf_lstm_sigmoid(tab, mf_lstm_gate(p, GATE_F, u, x, hidden));
-                const int32_t update = mf_lstm_tanh(tab, mf_lstm_gate(p, GATE_G, u, x, hidden), 3, 0);
+                const int32_t update =
+                    mf_tanh_s16_value(tab, 3 * mf_lstm_gate(p, GATE_G, u, x, hidden));
                 const int32_t out_gate = mf_lstm_sigmoid(tab, mf_lstm_gate(p, GATE_O, u, x, hidden));
                 int16_t c16;
                 int32_t c, kept, added, hv;
@@ -130,7 +95,8 @@ mf_status mf_unidirectional_sequence_lstm_s8(const mf_unidirectional_sequence_ls
                 }
                 c16 = (int16_t)c;
                 memcpy(cell + 2 * u, &c16, sizeof c16);
-                hv = mf_lstm_mul(mf_lstm_tanh(tab, c, p->tanh_multiplier, p->tanh_right_shift),
+                hv = mf_lstm_mul(mf_tanh_s16_value(tab, mf_sigmoid_s16_scale(c, p->tanh_multiplier,
+                                                                             p->tanh_right_shift)),
                                  out_gate, p->hidden_multiplier, p->hidden_shift);
                 y[u] = (int8_t)mf_clamp(hv + zp, -128, 127);
             }

@@ -9,6 +9,7 @@ extern uint32_t __mf_stack_top[];
 
 void mf_port_init(void)
 {
+    mf_board_serial_setup();
     mf_serial_init();
     mf_counter_init();
 }
@@ -46,7 +47,7 @@ uint32_t mf_port_counter_hz(void)
 void mf_port_exit(int code)
 {
     mf_serial_flush();
-    mf_semihost_exit(code);
+    mf_exit(code);
 }
 
 uint32_t mf_port_stack_size(void)

@@ -14,7 +14,7 @@ uint32_t mf_semihost_call(uint32_t operation, const void *argument)
     return r0;
 }
 
-void mf_semihost_exit(int code)
+void mf_exit(int code)
 {
     /* SYS_EXIT_EXTENDED takes {reason, exit code}: QEMU exits with that code. */
     uint32_t block[2];

@@ -61,7 +61,7 @@ void mf_fault_report(const uint32_t *frame)
     put_hex(frame[7]);
     mf_serial_putc('\n');
     mf_serial_flush();
-    mf_semihost_exit(3);
+    mf_exit(3); /* returns where nothing services semihosting: stop here */
     for (;;) {
     }
 }

@@ -68,7 +68,7 @@ def _split(text: str | None) -> list[str]:
 def bench_boards(names: str | None) -> list[Board]:
     emulated = [b for b in load_boards().values() if b.emulated]
     if not names:
-        return emulated
+        return [b for b in emulated if b.counts_exactly]   # the boards whose counts are exact
     boards = [get_board(n) for n in _split(names)]
     for board in boards:
         require_emulated(board, [b.id for b in emulated])

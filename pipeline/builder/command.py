@@ -12,7 +12,17 @@ from ..compile.backends import DEFAULT_REQUEST, KernelRequest
 from ..fsutil import check_output_dir
 from ..stack_limits import MARGIN_BYTES, MARGIN_FRACTION, STACK_ALIGN
 from ..ui import Summary, nbytes
+from .apps import PROTOCOL, FirmwareApp
 from .firmware import FirmwareBuild, build_firmware, default_out_dir
+
+
+def serial_description(board: Board) -> str:
+    """How the image talks the protocol: its UART, pins and baud, or semihosting."""
+    s = board.serial
+    if not s.is_uart:
+        return "semihosting (needs a debug probe that serves it)"
+    pins = f", TX {s.tx_pin} RX {s.rx_pin}" if s.tx_pin else ""
+    return f"{s.kind} at 0x{s.base:08X}{pins}, {s.baud:,} baud (8N1)"
 
 
 def add_board_row(summary: Summary, board: Board) -> None:
@@ -52,18 +62,24 @@ def add_stack_row(summary: Summary, fw: FirmwareBuild) -> None:
 
 def do_build(c_dir: str, board_name: str, out: str | None, stack: int | None,
              summary: Summary, kernels: KernelRequest = DEFAULT_REQUEST,
-             force: bool = False) -> FirmwareBuild:
+             force: bool = False, app: FirmwareApp = PROTOCOL,
+             semihosting: bool = False) -> FirmwareBuild:
     board = get_board(board_name)
     model = ModelInfo.load(c_dir)
     out_dir = Path(out) if out else default_out_dir(model, board)
     check_output_dir(out_dir, force, inputs=(c_dir,))    # before any work
     add_board_row(summary, board)
-    fw = build_firmware(model, board, out_dir, stack_bytes=stack, kernels=kernels, force=force)
+    fw = build_firmware(model, board, out_dir, stack_bytes=stack, kernels=kernels, force=force,
+                        app=app, semihosting=semihosting)
     add_kernel_rows(summary, fw.model)
+    if app != PROTOCOL:
+        summary.add("application", f"MLPerf Tiny mode, model id {app.mlperf_model} (no PlatformIO "
+                    f"project)", "app", app.kind)
     summary.add("firmware", f"{fw.elf}  (+ .bin, .hex, .map)", "elf", str(fw.elf))
     summary.data.update({"bin": str(fw.bin), "hex": str(fw.hex)})
     add_memory_rows(summary, fw)
     add_stack_row(summary, fw)
+    summary.add("serial", serial_description(fw.board), "serial", fw.board.serial.kind)
     summary.add("fits", "yes", "fits", True)
     if fw.platformio is not None:
         summary.add("PlatformIO project", f"{fw.platformio}  (pio run -t upload)",

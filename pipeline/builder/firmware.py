@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..boards import Board
+from ..boards import SERIAL_KINDS, Board, Serial
 from ..cbuild import C_FLAGS, first_error, run_compiler
 from ..cmsis import include_dirs, static_library
 from ..codegen.model_info import ModelInfo
@@ -41,8 +41,10 @@ from ..errors import BuildError
 from ..fsutil import atomic_dir
 from ..resources import FIRMWARE_DIR
 from ..stack_limits import MIN_STACK_BYTES
+from .apps import APP_DIR, PROTOCOL, FirmwareApp
+from .boot2 import seal_boot2
 from .kernels import model_for
-from .render import render_firmware_sources, render_linker_script
+from .render import firmware_context, render_firmware_sources, render_linker_script
 from .size import MemoryUse, check_fits, measure_elf
 from .stack import (
     CALLGRAPH_FLAGS,
@@ -54,10 +56,13 @@ from .stack import (
 )
 from .toolchain import cpu_flags, find_toolchain
 
-APP_DIR = FIRMWARE_DIR / "app"
 PLATFORM_DIR = FIRMWARE_DIR / "platform"
-PLATFORM_COMMON = ("startup.S", "vectors.c", "semihost.c", "platform.c")
-SERIAL_DRIVERS = {"cmsdk_uart": "serial_cmsdk_uart.c", "semihosting": "serial_semihosting.c"}
+PLATFORM_COMMON = ("startup.S", "vectors.c", "platform.c")
+# one driver per serial kind of boards.yaml (boards.SERIAL_KINDS)
+SERIAL_DRIVERS = {kind: f"serial_{kind}.c" for kind in SERIAL_KINDS}
+# how the program ends: semihosting where QEMU or a debugger services it, else mf_exit returns
+EXIT_SEMIHOSTING, EXIT_RETURN = "semihost.c", "exit_return.c"
+BOOT2_SOURCE = "rp2040_boot2.S"
 COUNTER_DRIVERS = {"cmsdk_timer": "counter_cmsdk_timer.c", "sse_counter": "counter_sse.c",
                    "dwt": "counter_dwt.c", "systick": "counter_systick.c"}
 
@@ -74,10 +79,11 @@ OBJ_SUBDIR = "obj"      # objects and call graphs, removed once the image is lin
 
 
 @dataclass(frozen=True)
-class FirmwareApp:
-    """An application linked beside the protocol (the streaming KWS application): its C sources
-    and include folders, ``render`` writing its generated sources into the build's generated/
-    folder (returning them), and ``stream`` the mf_app_stream the glue points STREAM at."""
+class FirmwareExtra:
+    """What a build links beside the protocol application (the streaming KWS application): its C
+    sources and include folders, ``render`` writing its generated sources into the build's
+    generated/ folder (returning them), and ``stream`` the mf_app_stream the glue points STREAM
+    at."""
 
     sources: tuple[Path, ...]
     includes: tuple[Path, ...]
@@ -85,8 +91,6 @@ class FirmwareApp:
     stream: str
 
 
-# firmware/app sources that only a FirmwareApp links (they need the front end and a config)
-APP_ONLY_PREFIX = "mf_stream"
 
 
 @dataclass(frozen=True)
@@ -109,12 +113,27 @@ def default_out_dir(model: ModelInfo, board: Board) -> Path:
     return model.folder.resolve().parent / "firmware" / board.id
 
 
-def firmware_sources(model: ModelInfo, board: Board, generated: Path) -> list[Path]:
+def uses_semihosting(board: Board) -> bool:
+    """An emulated board ends through semihosting (QEMU's exit code), and so does any image whose
+    serial link is semihosting; a real board's UART image has no semihosting call at all."""
+    return board.emulated or board.serial.kind == "semihosting"
+
+
+def with_semihosting(board: Board) -> Board:
+    """The board with the protocol over semihosting, through a debug probe (`build --semihosting`)."""
+    return dataclasses.replace(board, serial=Serial("semihosting"))
+
+
+def firmware_sources(model: ModelInfo, board: Board, generated: Path,
+                     app: FirmwareApp = PROTOCOL) -> list[Path]:
     sources = model.c_sources()
-    sources += sorted(p for p in APP_DIR.glob("*.c") if not p.name.startswith(APP_ONLY_PREFIX))
+    sources += app.sources()
     sources += [PLATFORM_DIR / name for name in PLATFORM_COMMON]
     sources += [PLATFORM_DIR / SERIAL_DRIVERS[board.serial.kind],
-                PLATFORM_DIR / COUNTER_DRIVERS[board.counter.kind]]
+                PLATFORM_DIR / COUNTER_DRIVERS[board.counter.kind],
+                PLATFORM_DIR / (EXIT_SEMIHOSTING if uses_semihosting(board) else EXIT_RETURN)]
+    if board.boot2_region is not None:
+        sources.append(PLATFORM_DIR / BOOT2_SOURCE)
     sources += [generated / "mf_board.c", generated / "mf_model_glue.c"]
     return sources
 
@@ -187,19 +206,23 @@ def _stack_bound(obj_dir: Path, elf: Path, board: Board, given: bool) -> tuple[S
 def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
                    stack_bytes: int | None = None, platformio: bool = True,
                    kernels: KernelRequest = DEFAULT_REQUEST, force: bool = False,
-                   app: FirmwareApp | None = None) -> FirmwareBuild:
+                   app: FirmwareApp = PROTOCOL, semihosting: bool = False,
+                   extra: FirmwareExtra | None = None) -> FirmwareBuild:
     """Builds and size-checks; raises SizeError (itemized) when the image does not fit the board.
     The kernel backend follows ``kernels`` (builder.kernels): a folder generated for another
     backend or core is compiled again into ``<out_dir>/model/``. ``stack_bytes`` None: the
     stack is the static bound plus its margin (builder.stack.stack_size_for). An existing
-    ``out_dir`` is replaced only if mcuforge made it, or ``force``."""
+    ``out_dir`` is replaced only if mcuforge made it, or ``force``. ``app``: the application on
+    top of the model (builder.apps: the serial protocol, or the MLPerf Tiny mode).
+    ``semihosting``: the protocol goes over semihosting instead of the board's UART (a debug
+    probe must serve it)."""
+    if semihosting:
+        board = with_semihosting(board)
     for io in (*model.inputs, *model.outputs):
-        if io.dtype != "int8_t":
-            # the serial protocol and QEMU runs exchange int8 vectors; a 16x8 model with int8
-            # ends (QUANTIZE int8 <-> int16 around it) builds
+        if io.dtype not in ("int8_t", "int16_t"):
+            # the serial protocol and QEMU runs exchange the tensors' bytes (little-endian)
             raise BuildError(f"{model.folder}: tensor '{io.name}' is {io.dtype}; firmware "
-                             f"builds take int8 model inputs and outputs only (int16 ones run "
-                             f"on the host)")
+                             f"builds take int8 and int16 model inputs and outputs only")
     tools = find_toolchain()
     out_dir = Path(out_dir) if out_dir else default_out_dir(model, board)
     what = f"cross build of {model.folder} for {board.id}"
@@ -208,13 +231,13 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
         model, cmsis = model_for(model, board, kernels, tmp / MODEL_SUBDIR)
         generated = tmp / "generated"
         render_firmware_sources(model, board, generated, stack_bytes or MIN_STACK_BYTES,
-                                stream_app=app.stream if app else None)
+                                stream_app=extra.stream if extra else None)
         elf = tmp / f"{model.name}.elf"
         includes = [model.folder, APP_DIR, PLATFORM_DIR, generated]
-        sources = firmware_sources(model, board, generated)
-        if app is not None:
-            includes += app.includes
-            sources += [*app.sources, *app.render(generated)]
+        sources = firmware_sources(model, board, generated, app)
+        if extra is not None:
+            includes += extra.includes
+            sources += [*extra.sources, *extra.render(generated)]
         libraries: list[Path] = []
         defines: list[str] = []
         if model.uses_cmsis_nn:
@@ -224,9 +247,10 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
             # compiler's target) is not the one the scratch buffers were sized for
             defines.append(f"-DMF_CMSIS_NN_ISA={CMSIS_ISA_CODES[model.isa]}")
             libraries.append(static_library(cmsis, tools.gcc, [*cpu_flags(board), *CMSIS_FLAGS]))
+        app_glue = app.render(model, board, generated, firmware_context(model, board, MIN_STACK_BYTES))
         objects = _compile([tools.gcc, *cpu_flags(board), *CFLAGS, *defines,
                             *[f"-I{p.resolve()}" for p in includes]],
-                           sources, tmp / OBJ_SUBDIR, what)
+                           sources + app_glue, tmp / OBJ_SUBDIR, what)
         cmd = [tools.gcc, *cpu_flags(board), *map(str, objects), *map(str, libraries), *LDFLAGS,
                f"-Wl,-Map={tmp / (model.name + '.map')}", "-T", str(generated / "linker.ld"),
                "-o", str(elf)]
@@ -248,6 +272,8 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
             reserve(bound)
             link()
         shutil.rmtree(tmp / OBJ_SUBDIR)
+        if board.boot2_region is not None:
+            seal_boot2(elf)     # the CRC the RP2040 boot ROM checks, before .bin and .hex
         use = _measure(elf, board, model)
         check_fits(use, board, model.name)
 
@@ -255,11 +281,13 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
             run_compiler([tools.objcopy, "-O", fmt, str(elf), str(elf.with_suffix(suffix))],
                          f"arm-none-eabi-objcopy -O {fmt}")
         (tmp / "size.json").write_text(json.dumps(
-            {"board": board.id, "model": model.name, "sha256": model.sha256, **use.as_dict(),
+            {"board": board.id, "model": model.name, "sha256": model.sha256, "app": app.kind,
+             **use.as_dict(),
              "stack": {"bound": bound.as_dict() if bound else None, "reserved_bytes": use.stack_bytes,
                        "from": "--stack" if stack_bytes else "bound + margin"}},
             indent=2) + "\n")
-        with_pio = platformio and board.platformio is not None
+        # the PlatformIO project carries the protocol application only
+        with_pio = platformio and board.platformio is not None and app == PROTOCOL
         if with_pio:
             from .platformio import write_platformio_project
             write_platformio_project(model, board, tmp / "platformio", use.stack_bytes, cmsis,

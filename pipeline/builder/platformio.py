@@ -29,7 +29,7 @@ from ..errors import BoardError
 from ..fsutil import MARKER
 from ..resources import FIRMWARE_DIR
 from ..templating import environment
-from .firmware import APP_ONLY_PREFIX
+from .apps import other_apps_files
 from .render import firmware_context
 
 BAUD = 115_200
@@ -78,7 +78,7 @@ def write_platformio_project(model: ModelInfo, board: Board, out_dir: Path,
     src = out_dir / "src"
     (src / "mcuforge").mkdir(parents=True)
     for path in sorted((FIRMWARE_DIR / "app").iterdir()):
-        if path.suffix in (".c", ".h") and not path.name.startswith(APP_ONLY_PREFIX):
+        if path.suffix in (".c", ".h") and path.name not in other_apps_files():
             shutil.copyfile(path, src / "mcuforge" / path.name)
     shutil.copytree(model.folder, src / "model",
                     ignore=lambda _dir, names: [n for n in names if n in SKIP_FROM_MODEL])

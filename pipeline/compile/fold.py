@@ -9,8 +9,9 @@ shape input and is a plain reshape, and SHAPE, STRIDED_SLICE and PACK are gone.
 
 ``fold_static(graph)`` returns a new Graph in three steps:
 
-1. In execution order, every op whose inputs are constant (for SHAPE: any input) and that
-   ``fold_ops.EVALUATORS`` can evaluate exactly is evaluated in numpy; its outputs become
+1. In execution order (after checking that no op would change a dynamic batch's placeholder,
+   which TFLite-Micro runs wrongly: ``fold_shapes``), every op whose inputs are constant (for
+   SHAPE: any input) and that ``fold_ops.EVALUATORS`` can evaluate exactly is evaluated in numpy; its outputs become
    constant tensors (``Tensor.data`` set, shaped and typed as the file declares them) and the op
    is removed. The ops of shape arithmetic on int32/int64 values fold, and data movement
    (reshapes, slices, packs, gathers, transposes) of constant data of any type; quantized
@@ -33,9 +34,10 @@ import dataclasses
 
 import numpy as np
 
-from ..errors import ModelFileError
+from ..errors import ModelFileError, UnsupportedModelError
 from ..tflite.graph import Graph, Operator, Tensor
 from .fold_ops import EVALUATORS, SHAPE_ONLY, FoldError, Operands
+from .fold_shapes import placeholder_problem
 
 __all__ = ["fold_static", "IDENTITY_OPS", "KEEP_UNUSED"]
 
@@ -67,6 +69,7 @@ def _fold_constants(graph: Graph, tensors: list[Tensor]) -> list[Operator]:
     model_outputs = set(graph.outputs)
     kept: list[Operator] = []
     for op in graph.operators:
+        _check_placeholders(graph, tensors, op)
         values = None
         if not model_outputs.intersection(op.outputs):
             values = _evaluate(graph, tensors, op)
@@ -76,6 +79,15 @@ def _fold_constants(graph: Graph, tensors: list[Tensor]) -> list[Operator]:
         for index, value in zip(op.outputs, values, strict=True):
             tensors[index] = dataclasses.replace(tensors[index], data=value)
     return kept
+
+
+def _check_placeholders(graph: Graph, tensors: list[Tensor], op: Operator) -> None:
+    """A dynamic batch whose placeholder the op would change is a one-line error
+    (compile.fold_shapes: TFLite-Micro runs the placeholder and reads stale memory)."""
+    inputs = tuple(tensors[i] if i >= 0 else None for i in op.inputs)
+    problem = placeholder_problem(op, inputs, tuple(tensors[i] for i in op.outputs))
+    if problem is not None:
+        raise UnsupportedModelError(f"{_where(graph, op)}: {problem}")
 
 
 def _evaluate(graph: Graph, tensors: list[Tensor], op: Operator) -> list[np.ndarray] | None:

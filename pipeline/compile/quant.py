@@ -60,6 +60,16 @@ def round_half_away(x: float) -> float:
     return math.copysign(r, x)
 
 
+def checked_log2(x: float) -> tuple[int, float]:
+    """(round(log2(x)), the fractional part) as TFLite's CheckedLog2 computes them, in float32:
+    log(x) * (1 / log(2)), rounded half away from zero; TFLite calls x a power of two when
+    |fractional part| < 1e-3."""
+    f = np.float32
+    x_log2 = f(np.log(f(x))) * (f(1.0) / f(np.log(f(2.0))))
+    rounded = round_half_away(float(x_log2))
+    return int(rounded), float(f(x_log2) - f(rounded))
+
+
 def quantize_multiplier(real: float) -> tuple[int, int]:
     """(multiplier, shift) with real ~= multiplier * 2^(shift - 31), as TFLite's QuantizeMultiplier.
 

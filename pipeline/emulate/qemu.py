@@ -2,7 +2,11 @@
 
 QEMU runs the board's machine with ``-icount shift=7``: every guest instruction advances virtual
 time by 2^7 = 128 ns, so a timer at f Hz ticks f * 128e-9 times per instruction (3.2 at 25 MHz)
-and instructions = round(ticks / 3.2), exactly (README, "Counting instructions"). The serial port
+and instructions = round(ticks / 3.2), exactly (README, "Counting instructions"); on the boards
+whose counter is SysTick (netduinoplus2, microbit: QEMU's core clock) the wrap interrupt adds its
+own instructions to long counts (Board.counts_exactly). The UART is the board's own (the CMSDK
+UART, the STM32 USART, the nRF UART): the host sends nothing before the greeting, since QEMU's
+STM32 USART drops what arrives before the firmware enables its receiver. The serial port
 is a TCP server on 127.0.0.1 that QEMU opens before the guest starts (wait=on), the monitor is off,
 stdin is closed, and every wait has a timeout: a firmware that hangs or faults is killed and
 reported with its last serial output.

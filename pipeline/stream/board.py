@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..boards import Board
-from ..builder.firmware import FirmwareApp, FirmwareBuild, build_firmware
+from ..builder.firmware import FirmwareBuild, FirmwareExtra, build_firmware
 from ..emulate.command import emulated_board
 from ..emulate.qemu import QemuMachine, check_greeting, ticks_to_instructions
 from ..errors import EmulationError
@@ -20,13 +20,13 @@ from .events import Detection, StreamRun
 from .host import APP_DIR, FRONTEND_DIR, stream_sources
 
 
-def stream_app(params: StreamParams) -> FirmwareApp:
+def stream_app(params: StreamParams) -> FirmwareExtra:
     def render(generated: Path) -> list[Path]:
         path = generated / "mf_stream_config.c"
         render_stream_config(params, path, timed=True)
         return [path]
 
-    return FirmwareApp(sources=(*stream_sources(), APP_DIR / "mf_stream_app.c"),
+    return FirmwareExtra(sources=(*stream_sources(), APP_DIR / "mf_stream_app.c"),
                        includes=(FRONTEND_DIR,), render=render, stream="mf_stream_app")
 
 
@@ -34,7 +34,7 @@ def build_stream_firmware(params: StreamParams, board: Board, out_dir: Path | No
                           force: bool = False) -> FirmwareBuild:
     """``out_dir`` default: <run>/firmware/<board>-stream."""
     out = out_dir or params.model.folder.resolve().parent / "firmware" / f"{board.id}-stream"
-    return build_firmware(params.model, board, out, platformio=False, app=stream_app(params),
+    return build_firmware(params.model, board, out, platformio=False, extra=stream_app(params),
                           force=force)
 
 

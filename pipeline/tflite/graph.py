@@ -107,6 +107,9 @@ class Tensor:
     # schema Tensor.is_variable: state an op reads and rewrites, kept from one invocation to the
     # next (SVDF's activation state, the LSTM's hidden and cell states)
     is_variable: bool = False
+    # schema Tensor.shape_signature when it marks a dynamic dimension (-1), else None: ``shape``
+    # then holds a placeholder at the -1s, which TFLite-Micro runs as written (compile.fold_shapes)
+    shape_signature: tuple[int, ...] | None = None
 
     @property
     def is_constant(self) -> bool:

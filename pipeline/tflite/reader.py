@@ -143,6 +143,7 @@ _M_METADATA = 6
 _SG_TENSORS, _SG_INPUTS, _SG_OUTPUTS, _SG_OPERATORS = 0, 1, 2, 3
 # Tensor
 _T_SHAPE, _T_TYPE, _T_BUFFER, _T_NAME, _T_QUANT, _T_IS_VARIABLE, _T_SPARSITY = 0, 1, 2, 3, 4, 5, 6
+_T_SHAPE_SIGNATURE = 7
 # QuantizationParameters (details is a union: type id 4, value id 5)
 _Q_SCALE, _Q_ZERO_POINT, _Q_DETAILS_TYPE, _Q_DIMENSION = 2, 3, 4, 6
 # OperatorCode
@@ -355,8 +356,14 @@ class _Reader:
                 data = np.frombuffer(self.fb.data, dtype=dtype.numpy.newbyteorder("<"),
                                      count=count, offset=start).reshape(shape)
         is_variable = bool(t.scalar(_T_IS_VARIABLE, "?", False, "is_variable"))
+        # shape_signature: -1 marks a dimension the converter left dynamic (a Keras batch); the
+        # shape field then holds a placeholder there (compile.fold_shapes)
+        sig = t.vector(_T_SHAPE_SIGNATURE, "<i4", "shape_signature")
+        dynamic = (sig is not None and len(sig) == len(shape)
+                   and any(d == -1 for d in sig.tolist()))
         return Tensor(index=i, name=name, dtype=dtype, shape=shape, quant=quant, data=data,
-                      is_variable=is_variable)
+                      is_variable=is_variable,
+                      shape_signature=tuple(sig.tolist()) if dynamic and sig is not None else None)
 
     def _quant(self, t: Table, where: str, dtype: DType, shape: tuple[int, ...]) -> Quant | None:
         q = t.table(_T_QUANT, "quantization", f"{t.what}'s quantization")

@@ -94,6 +94,34 @@ def run_case(model: bytes, tmp_path: Path, seed: int = 0) -> None:
             stacklevel=2)
 
 
+def run_on_qemu(model: bytes, tmp_path: Path, board_id: str,
+                inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Compile (portable kernels), build the firmware for ``board_id``, run ``inputs`` (one
+    vector per row; a one-input, one-output model with int8 or int16 ends) under QEMU: (outputs,
+    TFLite-Micro's outputs), same shape."""
+    from conftest import require_tool
+    from mcuforge.boards import get_board
+    from mcuforge.builder.firmware import build_firmware
+    from mcuforge.codegen import render_program
+    from mcuforge.codegen.model_info import ModelInfo
+    from mcuforge.emulate.qemu import QemuMachine, run_vectors
+    from mcuforge.emulate.vectors import pack, unpack
+    from mcuforge.reference import tflm_outputs
+
+    require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-system-arm")
+    path = tmp_path / "case.tflite"
+    path.write_bytes(model)
+    info = ModelInfo.load(render_program(compile_model(path), tmp_path / "c", model))
+    board = get_board(board_id)
+    elf = build_firmware(info, board, tmp_path / "fw", platformio=False).elf
+    with QemuMachine(board, elf, timeout=120.0) as machine:
+        run = run_vectors(machine, info.sha256, info.input.size, (info.output.size,),
+                          pack([inputs], info.inputs))
+    outputs = unpack(run.outputs, info.outputs)[0]
+    return outputs, tflm_outputs(model, inputs).reshape(outputs.shape)
+
+
 # ---------------------------------------------------------------------------------------------
 # case data
 

@@ -12,7 +12,6 @@ import pytest
 
 import kernel_testing as kt
 import tflite_builder as tb
-from conftest import require_tool
 from mcuforge.tflite.graph import (
     Activation,
     Conv2DOptions,
@@ -123,43 +122,21 @@ def test_backends_keep_int16_calls_portable():
 def test_int8_model_with_int16_inside_on_board(tmp_path: Path):
     """The same model built as firmware for the Cortex-M3 board (portable kernels) and run under
     QEMU, bit-exact with TFLite-Micro."""
-    from mcuforge.boards import get_board
-    from mcuforge.builder.firmware import build_firmware
-    from mcuforge.codegen import render_program
-    from mcuforge.codegen.model_info import ModelInfo
-    from mcuforge.compile import compile_model
-    from mcuforge.emulate.qemu import QemuMachine, run_vectors
-    from mcuforge.reference import tflm_outputs
-
-    require_tool("arm-none-eabi-gcc")
-    require_tool("qemu-system-arm")
-    model = int8_model_with_int16_inside()
-    path = tmp_path / "s16.tflite"
-    path.write_bytes(model)
-    c_dir = render_program(compile_model(path), tmp_path / "c", model)
-    info = ModelInfo.load(c_dir)
-    board = get_board("mps2_an385")
-    elf = build_firmware(info, board, tmp_path / "fw", platformio=False).elf
     inputs = kt.input_vectors((6, 6, 2), 3, seed=1)[:6]
-    with QemuMachine(board, elf, timeout=120.0) as machine:
-        run = run_vectors(machine, info.sha256, info.input.size, (5,), inputs)
-    expected = tflm_outputs(model, inputs).reshape(run.outputs.shape)
+    outputs, expected = kt.run_on_qemu(int8_model_with_int16_inside(), tmp_path, "mps2_an385",
+                                       inputs)
     assert len(np.unique(expected)) > 5, "degenerate case: outputs barely vary"
-    assert np.array_equal(run.outputs, expected), kt.first_differences(run.outputs, expected)
+    assert np.array_equal(outputs, expected), kt.first_differences(outputs, expected)
 
 
-def test_firmware_build_rejects_int16_model_io(tmp_path: Path):
-    from mcuforge.boards import get_board
-    from mcuforge.builder.firmware import build_firmware
-    from mcuforge.codegen import render_program
-    from mcuforge.codegen.model_info import ModelInfo
-    from mcuforge.compile import compile_model
-    from mcuforge.errors import BuildError
-
-    model = quantize_model(Q_CASES[5])
-    path = tmp_path / "s16_io.tflite"
-    path.write_bytes(model)
-    c_dir = render_program(compile_model(path), tmp_path / "c", model)
-    with pytest.raises(BuildError, match="is int16_t; firmware builds take int8"):
-        build_firmware(ModelInfo.load(c_dir), get_board("mps2_an385"), tmp_path / "fw",
-                       platformio=False)
+@pytest.mark.qemu
+@pytest.mark.cross
+@pytest.mark.slow
+def test_int16_model_ends_on_board(tmp_path: Path):
+    """int16 model input and output through the firmware protocol (the tensors' little-endian
+    bytes) under QEMU on the Cortex-M3 board: int16 -> QUANTIZE -> int16, bit-exact."""
+    inputs = np.random.default_rng(3).integers(-32768, 32768, size=(5, 5, 7), dtype=np.int16)
+    outputs, expected = kt.run_on_qemu(quantize_model(Q_CASES[5]), tmp_path, "mps2_an385",
+                                       inputs)
+    assert outputs.dtype == np.int16 and np.abs(expected).max() > 1000
+    assert np.array_equal(outputs, expected), kt.first_differences(outputs, expected)

@@ -1,12 +1,9 @@
 """UNIDIRECTIONAL_SEQUENCE_LSTM: mcuforge.compile.ops.unidirectional_sequence_lstm, its options
 (mcuforge.tflite.options.recurrent) and firmware/kernels/unidirectional_sequence_lstm.c.
 
-The op is not registered yet: TFLite-Micro's int16 sigmoid/tanh interpolation nodes are tuned
-data that no formula of ours reproduces (see the lowering's module doc), and mcuforge may not copy
-them. These tests check everything else against TFLite-Micro: the module fixture reads the 256
-nodes back from TFLite-Micro's own int16 TANH outputs (at scale 2^-12 an input x = 256k / 3 gives
-node k exactly; the rest follow from the interpolated outputs), hands them to the lowering and
-registers it for the tests' compiles only. Then:
+TFLite-Micro's int16 sigmoid/tanh interpolation nodes are tuned data that no formula of ours
+reproduces; the lowering reads them back from the tflite-micro interpreter at compile time
+(mcuforge.compile.sigmoid_table, tested in test_sigmoid_s16.py). Against TFLite-Micro:
 
 - host tests run each case's single-op model against TFLite-Micro (kernel_testing.run_case): 15
   invocations in a row, so the hidden and cell states (variable tensors, written with
@@ -32,7 +29,6 @@ import kernel_testing as kt
 import recurrent_testing as rt
 import tflite_builder as tb
 from mcuforge.compile import compile_model
-from mcuforge.compile.ops import LOWERINGS
 from mcuforge.compile.ops import unidirectional_sequence_lstm as lstm
 from mcuforge.compile.ops.unidirectional_sequence_lstm import cell_scale_power
 from mcuforge.compile.program import state_ref
@@ -61,47 +57,6 @@ def _tflm_unary(opcode: str, input_scale: float) -> np.ndarray:
 
     out = tflm_outputs(_unary_int16_model(opcode, input_scale), _EVERY_INT16)
     return np.asarray(out).reshape(-1).astype(np.int64)
-
-
-def nodes_from_tflm_tanh(tanh: np.ndarray) -> np.ndarray:
-    """The 256 interpolation nodes TFLite-Micro's int16 TANH reads, from its outputs ``tanh`` on
-    every int16 input at scale 2^-12 (index x + 32768). There 3x = 256k + f (f < 256) and
-    out = (node[k] * 256 + f * (node[k+1] - node[k]) + 128) / 256 - 32768, rounded down: each
-    segment's outputs leave one (node[k], node[k+1]) pair near 65536 * sigmoid(k / 24)."""
-    x = np.arange(0, 32768, dtype=np.int64)
-    a, out = 3 * x, tanh[32768:] + 32768
-    k, f = a >> 8, a & 0xFF
-    nodes = np.full(256, -1, dtype=np.int64)
-    nodes[0] = 32768
-    guess = [min(round(65536 / (1 + math.exp(-i / 24))), 65535) for i in range(256)]
-    for seg in range(255):
-        m = k == seg
-        if not m.any():
-            break
-        lows = [nodes[seg]] if nodes[seg] >= 0 else range(guess[seg] - 8, guess[seg] + 9)
-        fits = [(lo, hi) for lo in lows
-                for hi in range(guess[seg + 1] - 8, min(guess[seg + 1] + 9, 65536))
-                if np.array_equal((lo * 256 + f[m] * (hi - lo) + 128) >> 8, out[m])]
-        assert len(fits) == 1, f"segment {seg}: {len(fits)} node pairs fit TFLite-Micro's TANH"
-        nodes[seg], nodes[seg + 1] = fits[0]
-    # from segment 255 on (3x >= 65280) the kernel saturates without reading the table
-    assert (nodes >= 0).all()
-    return nodes
-
-
-@pytest.fixture(scope="module")
-def tflm_nodes() -> np.ndarray:
-    return nodes_from_tflm_tanh(_tflm_unary("TANH", 2.0**-12))
-
-
-@pytest.fixture(autouse=True)
-def lstm_registered(request, monkeypatch):
-    """Registers the lowering with TFLite-Micro's nodes for one test (see the module doc)."""
-    if request.function.__name__ in _WITHOUT_TABLE:
-        return
-    nodes = request.getfixturevalue("tflm_nodes")
-    monkeypatch.setattr(lstm, "sigmoid_table", lambda: nodes.copy())
-    monkeypatch.setitem(LOWERINGS, OPCODE, lstm.lower)
 
 
 def lstm_options(time_major: bool = False, cell_clip: float = 0.0,
@@ -317,6 +272,7 @@ def test_lowering_rejects(kw, error, words):
 _HARNESS = r"""
 #include <stdio.h>
 #include "unidirectional_sequence_lstm.c"
+#include "sigmoid_s16.c"
 static const uint16_t nodes[256] = {%s};
 int main(void)
 {
@@ -326,7 +282,8 @@ int main(void)
     for (x = -32768; x <= 32767; ++x) {
         printf("%%d", (int)mf_lstm_sigmoid(nodes, x));
         for (k = 0; k < sizeof tanh_params / sizeof tanh_params[0]; ++k) {
-            printf(" %%d", (int)mf_lstm_tanh(nodes, x, tanh_params[k][0], tanh_params[k][1]));
+            printf(" %%d", (int)mf_tanh_s16_value(nodes, mf_sigmoid_s16_scale(
+                x, tanh_params[k][0], tanh_params[k][1])));
         }
         printf("\n");
     }
@@ -340,14 +297,14 @@ _TANH_SCALES = [2.0**-12, 2.0**-11, 2.0**-15, 2.0**-8, 2.0**-2, 4.0]
 
 
 @pytest.mark.host
-def test_sigmoid_and_tanh_match_tflm_on_every_int16(tmp_path: Path, host_cc: str,
-                                                    tflm_nodes: np.ndarray):
+def test_sigmoid_and_tanh_match_tflm_on_every_int16(tmp_path: Path, host_cc: str):
     """The kernel's sigmoid (the gates) against TFLite-Micro's int16 LOGISTIC and its tanh at
     every cell scale's input scaling against int16 TANH at that scale, on all 65536 inputs."""
     import subprocess
 
     from mcuforge import __version__
     from mcuforge.compile.limits import render_limits_header
+    from mcuforge.compile.sigmoid_table import sigmoid_nodes
     from mcuforge.resources import INCLUDE_DIR, KERNELS_DIR
 
     params = []
@@ -356,7 +313,7 @@ def test_sigmoid_and_tanh_match_tflm_on_every_int16(tmp_path: Path, host_cc: str
         params.append((3 << left, 0) if left >= 0 else (3, -left))
     (tmp_path / "mf_limits.h").write_text(render_limits_header(__version__))
     source = tmp_path / "harness.c"
-    source.write_text(_HARNESS % (", ".join(map(str, tflm_nodes.tolist())),
+    source.write_text(_HARNESS % (", ".join(map(str, sigmoid_nodes().tolist())),
                                   ", ".join(f"{{{m}, {s}}}" for m, s in params)))
     exe = tmp_path / "harness"
     subprocess.run([host_cc, "-std=c99", "-O1", "-I", str(tmp_path), "-I", str(INCLUDE_DIR),
@@ -373,19 +330,27 @@ def test_sigmoid_and_tanh_match_tflm_on_every_int16(tmp_path: Path, host_cc: str
 
 
 # ---------------------------------------------------------------------------------------------
-# not registered: the one-line errors without the table
+# registered: an LSTM among other ops compiles; without the nodes, a one-line error
 
 
-_WITHOUT_TABLE = {"test_compiling_an_lstm_is_a_one_line_error"}
-
-
-def test_compiling_an_lstm_is_a_one_line_error(tmp_path: Path):
+def test_compiling_an_lstm_with_another_op(tmp_path: Path):
     path = tmp_path / "lstm.tflite"
     path.write_bytes(_model(extra_op=True))
-    with pytest.raises(UnsupportedModelError) as info:
-        compile_model(path)
-    assert f"unsupported op {OPCODE} v1 (op 0)" in str(info.value) and "\n" not in str(info.value)
+    program = compile_model(path)
+    assert [c.opcode for c in program.calls][0] == OPCODE
+
+
+def test_unreadable_nodes_are_a_one_line_error(monkeypatch):
+    from mcuforge.compile.ops import sigmoid_s16
+    from mcuforge.compile.sigmoid_table import SigmoidTableError
+
+    def fail():
+        raise SigmoidTableError("TFLite-Micro did not run the probe model")
+
+    monkeypatch.setattr(sigmoid_s16, "sigmoid_nodes", fail)
     graph = kt.read_graph(_model())
     with pytest.raises(UnsupportedModelError) as info:
         lstm.lower(graph, graph.operators[0])
-    assert str(info.value) == f"case.tflite: op 0 ({OPCODE}): {lstm.TABLE_GAP}"
+    assert str(info.value).startswith(f"case.tflite: op 0 ({OPCODE}): TFLite-Micro's int16 "
+                                      "sigmoid/tanh nodes could not be read back")
+    assert "\n" not in str(info.value)

@@ -7,6 +7,8 @@ per op), and the kernel looks every element up.
 QUANTIZE with int16 on either side (int8 <-> int16, int16 -> int16: the ends of a "16x8" model
 with int8 input or output) -> mf_quantize_s8_s16 / _s16_s8 / _s16_s16
 (firmware/kernels/quantize_s16.c), TFLite-Micro's reference_ops::Requantize element by element.
+
+int16 LOGISTIC and TANH (16x8) -> mf_logistic_s16 / mf_tanh_s16 (sigmoid_s16.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..params import CStruct, const_ptr, i32
 from ..program import ConstArray, KernelCall
 from .context import OpContext
 from .lut_tables import TABLES
+from .sigmoid_s16 import lower_s16 as lower_sigmoid_s16
 
 # MF_FLOAT_TABLE: mcuforge's own op (compile.fuse_float: a DEQUANTIZE -> float ops -> QUANTIZE
 # island, never in a file), whose table comes as its second input, computed at generation time.
@@ -83,6 +86,8 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
     if (op.opcode == "QUANTIZE" and DType.INT16 in (inp.dtype, out.dtype)
             and {inp.dtype, out.dtype} <= set(_S16_TYPES)):
         return _lower_quantize_s16(o, op, inp, out)
+    if op.opcode in ("LOGISTIC", "TANH") and inp.dtype is DType.INT16:
+        return lower_sigmoid_s16(o, op)
     input_q = o.activation(inp, "input")
     output_q = o.activation(out, "output")
     if tuple(out.shape) != tuple(inp.shape):

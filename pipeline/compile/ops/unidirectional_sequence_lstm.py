@@ -27,14 +27,10 @@ TFLite-Micro keeps them, so the LSTM runs anywhere in a multi-op model. TFLite-M
 hidden state at its zero point and the cell state at 0; the kernel keeps the hidden state minus
 its zero point, so the zeroed slots (static arena, ``<name>_reset()``) are that start.
 
-The sigmoid/tanh table: TFLite-Micro interpolates 256 uint16 nodes near 65536 * sigmoid(k / 24).
-The nodes are not the rounded function (nor a least-squares or a greedy minimax fit of it: the
-closest of those agrees on 244-246 of 256 nodes); they were tuned for the error of the
-interpolated output, and mcuforge may not copy them. Until ``sigmoid_table`` computes them from
-a formula that reproduces them, this op is not registered (``OPCODES`` is empty: compiling an
-LSTM is the one-line unsupported-op error), and ``lower`` refuses without a table. The tests
-check everything else bit-exact against TFLite-Micro with the nodes read back from TFLite-Micro's
-own int16 TANH at test time (tests/kernels/test_unidirectional_sequence_lstm.py).
+The sigmoid/tanh table: TFLite-Micro interpolates 256 uint16 nodes near 65536 * sigmoid(k / 24),
+tuned data that mcuforge may not copy and no formula of ours reproduces; the lowering reads them
+back from the installed tflite-micro interpreter (compile.sigmoid_table, shared with the int16
+LOGISTIC and TANH of ops/sigmoid_s16.py), and refuses in one line if that fails.
 """
 
 from __future__ import annotations
@@ -51,21 +47,9 @@ from .. import quant
 from ..params import CStruct, arena_ptr, const_ptr, i32, i32_array
 from ..program import ArenaRef, ConstArray, KernelCall, state_ref
 from .context import OpContext
+from .sigmoid_s16 import nodes_array
 
-# Not registered yet (see the module doc): the op this module lowers once sigmoid_table exists.
-OPCODES: tuple[str, ...] = ()
-PENDING_OPCODES = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
-TABLE_SIZE = 256
-
-TABLE_GAP = ("TFLite-Micro's int16 sigmoid/tanh interpolation table is tuned data that mcuforge "
-             "does not reproduce from a formula yet, so its LSTM would not be bit-exact")
-
-
-def sigmoid_table() -> np.ndarray | None:
-    """The 256 uint16 interpolation nodes of sigmoid(k / 24) in Q0.16 that TFLite-Micro's int16
-    sigmoid and tanh read (firmware/kernels/unidirectional_sequence_lstm.h), computed by
-    mcuforge's own code; None while no formula reproduces TFLite-Micro's nodes."""
-    return None
+OPCODES = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
 
 GATES = ("input", "forget", "cell", "output")     # the order of the tensors and of the params
 GATE_INPUT_SCALE = 2.0**-12     # fully connected outputs: Q3.12
@@ -109,7 +93,7 @@ class UnidirectionalSequenceLSTMParams(CStruct):
     input_weights: ConstArray = const_ptr("int8_t")       # [4][state][input]
     recurrent_weights: ConstArray = const_ptr("int8_t")   # [4][state][state]
     bias: ConstArray = const_ptr("int32_t")               # [4][state]
-    sigmoid_table: ConstArray = const_ptr("uint16_t")     # [256] (see sigmoid_table)
+    sigmoid_table: ConstArray = const_ptr("uint16_t")     # [256] (compile.sigmoid_table)
     cell_state: ArenaRef = arena_ptr("int8_t")            # int16 [batch][state], persistent
     hidden_state: ArenaRef = arena_ptr("int8_t")          # h - zp, int8 [batch][state], persistent
 
@@ -134,12 +118,8 @@ def _weights(o: OpContext, t: Tensor, role: str, shape: tuple[int, int]) -> tupl
 
 
 def cell_scale_power(cell_scale: float) -> tuple[int, float]:
-    """(round(log2(cell scale)), the fractional part) as TFLite-Micro's CheckedLog2 computes
-    them, in float32: log(x) * (1 / log(2)), rounded half away from zero."""
-    f = np.float32
-    x_log2 = f(np.log(f(cell_scale))) * (f(1.0) / f(np.log(f(2.0))))
-    rounded = quant.round_half_away(float(x_log2))
-    return int(rounded), float(f(x_log2) - f(rounded))
+    """(round(log2(cell scale)), the fractional part) as TFLite-Micro's CheckedLog2."""
+    return quant.checked_log2(cell_scale)
 
 
 def _state(o: OpContext, k: int, role: str, dtype: DType,
@@ -242,11 +222,7 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         cell_clip = int(math.trunc(min(max(float(np.float32(options.cell_clip)) / c_scale,
                                            -32768.0), 32767.0)))
 
-    table = sigmoid_table()
-    if table is None:
-        o.unsupported(TABLE_GAP)
-    if table.shape != (TABLE_SIZE,) or table.min() < 0 or table.max() > 65535:
-        raise AssertionError("the sigmoid table holds 256 uint16 values")
+    table = nodes_array(o)
 
     params = UnidirectionalSequenceLSTMParams(
         batch=batch, time_steps=time_steps, time_major=int(options.time_major),
@@ -262,8 +238,7 @@ def lower(graph: Graph, op: Operator) -> KernelCall:
         input_weights=o.const("input_weights", "int8_t", np.stack(input_weights)),
         recurrent_weights=o.const("recurrent_weights", "int8_t", np.stack(recurrent_weights)),
         bias=o.const("bias", "int32_t", np.stack(biases)),
-        sigmoid_table=ConstArray(o.name("sigmoid_table"), "uint16_t",
-                                 np.ascontiguousarray(table, dtype=np.uint16)),
+        sigmoid_table=table,
         cell_state=state_ref(cell.index),
         hidden_state=state_ref(hidden.index),
     )
