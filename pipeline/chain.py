@@ -51,6 +51,9 @@ def do_run(recipe_path: str, out: str | None, data: str | None, board_name: str 
     if board is not None and board.emulated:
         do_run_on_board(model, board, vectors, board_vectors, timeout, progress, summary,
                         references=host.references, kernels=kernels)
+        if not recipe.is_image:
+            from .stream.report import stream_report
+            stream_report(ModelInfo.load(run.c_dir), board, timeout, summary, progress)
     if board is not None and (flash or not board.emulated):
         _build_and_flash(run.c_dir, board, flash, probe, method, dry_run, timeout, summary,
                          kernels, as_json)

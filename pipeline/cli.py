@@ -145,6 +145,20 @@ def cmd_flash(args, summary: Summary) -> None:
              summary, kernels=_kernels(args), stack=args.stack, as_json=args.json)
 
 
+def cmd_stream(args, summary: Summary) -> None:
+    from .stream.command import do_stream
+
+    do_stream(args.c_dir, args.audio, args.board, args.labels, args.tolerance, args.timeout,
+              summary, as_json=args.json, excerpt_s=args.seconds)
+
+
+def cmd_make_stream(args, summary: Summary) -> None:
+    from .stream.command import do_make_stream
+
+    do_make_stream(args.out, args.labels, args.minutes, args.seed, summary,
+                   dataset_seed=args.dataset_seed, voices=args.voices)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line too (sub-command parsers are made of this class as well)."""
 
@@ -293,6 +307,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing --out file that is not "
                    "a report mcuforge wrote")
     p.set_defaults(func=cmd_report, title="mcuforge report")
+
+    p = sub.add_parser("stream", parents=[common],
+                       help="play a long WAV through the streaming KWS firmware, print detections")
+    p.add_argument("c_dir", help="generated C folder of a KWS run (build/<name>/c)")
+    p.add_argument("audio", help="16 kHz mono 16-bit WAV")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--host", action="store_true", help="host build (the default)")
+    target.add_argument("--board", help="streaming firmware on this emulated board (QEMU)")
+    p.add_argument("--labels", metavar="CSV", help="word,start,end (seconds) of every keyword: "
+                   "also print hits, misses and false alarms per hour")
+    p.add_argument("--tolerance", type=_at_least(0.0, float), default=1.0, metavar="S",
+                   help="a detection counts within [start, end + S] of its label (default 1.0)")
+    p.add_argument("--seconds", type=_at_least(1.0, float), metavar="S",
+                   help="play only the first S seconds")
+    p.add_argument("--timeout", type=_at_least(0.1, float), default=120.0,
+                   help="--board: seconds to wait for each reply")
+    p.set_defaults(func=cmd_stream, title="mcuforge stream")
+
+    p = sub.add_parser("make-stream", parents=[common],
+                       help="a synthetic test stream (WAV + labels CSV) from held-out voices")
+    p.add_argument("out", help="the WAV to write")
+    p.add_argument("--labels", metavar="CSV", help="labels file (default: OUT with .csv)")
+    p.add_argument("--minutes", type=_at_least(0.1, float), default=20.0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the stream's words and noise")
+    p.add_argument("--dataset-seed", type=int, default=0, help="dataset.seed of the recipe whose "
+                   "held-out voices speak (default 0, the default recipe's)")
+    p.add_argument("--voices", choices=("test", "validation"), default="test",
+                   help="the synthetic set's test voices (default) or validation voices")
+    p.set_defaults(func=cmd_make_stream, title="mcuforge make-stream")
 
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")
     p.set_defaults(func=cmd_boards, title="mcuforge boards")

@@ -165,6 +165,23 @@ class QuantizationSpec:
     representative_samples: int = 500    # drawn from the training split
 
 
+STREAM_MAX_WINDOW = 16   # MF_STREAM_MAX_WINDOW of firmware/app/mf_stream.h
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """Streaming keyword spotting (keyword_spotting only; pipeline.stream, firmware/app/mf_stream.c):
+    the front end runs every 20 ms hop on the newest 30 ms of audio, the model every
+    ``infer_every_hops`` hops on the last 49 frames; a keyword fires when its posterior averaged
+    over the last ``average_window`` inferences reaches ``threshold``, and then no keyword fires
+    for ``refractory_s`` seconds."""
+
+    infer_every_hops: int = 4            # 80 ms between inferences
+    average_window: int = 4              # inferences averaged (1..16)
+    threshold: float = 0.95              # mean posterior, in (0, 1)
+    refractory_s: float = 1.5            # seconds without a detection after one
+
+
 @dataclass(frozen=True)
 class Recipe:
     name: str
@@ -177,6 +194,7 @@ class Recipe:
     training: TrainingSpec = field(default_factory=TrainingSpec)
     augmentation: AugmentationSpec = field(default_factory=AugmentationSpec)
     quantization: QuantizationSpec = field(default_factory=QuantizationSpec)
+    stream: StreamSpec = field(default_factory=StreamSpec)
 
     def __post_init__(self) -> None:
         # Task-dependent defaults of the keys left out, so the loaded recipe holds resolved values.
@@ -282,6 +300,8 @@ def _check(recipe: Recipe, data: dict) -> None:
     if arch.task != task:
         raise RecipeError(f"{src}: model.architecture {md.architecture} is for {arch.task}, "
                           f"but task is {task}")
+    if isinstance(data.get("stream"), dict) and task != KWS:
+        raise RecipeError(f"{src}: stream applies to task {KWS} only")
     if sections["augmentation"] and task != IMAGES:
         raise RecipeError(f"{src}: augmentation applies to task {IMAGES} only "
                           f"(keyword-spotting data is varied when it is made)")
@@ -330,6 +350,15 @@ def _check(recipe: Recipe, data: dict) -> None:
     for key in ("epochs", "batch_size", "learning_rate", "early_stopping_patience"):
         _positive(src, f"training.{key}", getattr(tr, key))
     _positive(src, "quantization.representative_samples", recipe.quantization.representative_samples)
+    st = recipe.stream
+    _positive(src, "stream.infer_every_hops", st.infer_every_hops)
+    _positive(src, "stream.refractory_s", st.refractory_s, allow_zero=True)
+    if not 1 <= st.average_window <= STREAM_MAX_WINDOW:
+        raise RecipeError(f"{src}: stream.average_window: must be in 1..{STREAM_MAX_WINDOW}, "
+                          f"got {st.average_window}")
+    if not 0.0 < st.threshold < 1.0:
+        raise RecipeError(f"{src}: stream.threshold: a mean posterior, must be in (0, 1), "
+                          f"got {st.threshold}")
 
 
 def load_recipe(path: str | Path) -> Recipe:

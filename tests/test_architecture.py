@@ -28,6 +28,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("emulate",),
     ("flash", "device"),
     ("bench",),          # builds and emulates models for every board and backend
+    ("stream",),         # the streaming KWS application: host build, QEMU, `run --board` report
     ("report",),
 )
 # Shared utilities: any stage may import them, and they import no stage.

@@ -7,10 +7,14 @@
  *   device, at start and on HELLO:
  *     MCUFORGE 3 fw=<version> board=<id> model=<name> sha256=<hex64> in=<n> out=<m>
  *               ins=<n_0>,...,<n_i> outs=<m_0>,...,<m_j> arena=<bytes> kernels=<backend> isa=<isa>
- *               calls=<c> counter=<kind> hz=<rate> overhead=<ticks> mark=<ticks>
+ *               calls=<c> counter=<kind> hz=<rate> overhead=<ticks> mark=<ticks> stream=<bytes>
  *   INFER <n> <2n hex digits> <crc32, 8 hex>  -> OUT <status> <ticks> <m> <2m hex digits> <crc32>
  *   PROFILE <n> <2n hex digits> <crc32>       -> PROF <status> <ticks> <c> <t_1> ... <t_c> <m>
  *                                                     <2m hex digits> <crc32>
+ *   STREAM <n> <2n hex digits> <crc32>      -> EVENTS <status> <hops> <inferences> <fe_ticks>
+ *                                              <model_ticks> <dropped> <k> (<class> <sample>
+ *                                              <score>) x k    (n bytes of int16 LE PCM, even)
+ *   RESET                                     -> RESET          (a new stream starts at sample 0)
  *   LOOP <k>                                  -> LOOP <k> <ticks>      (2k instructions, timed)
  *   STATS                                     -> STATS stack_used=<bytes> stack_size=<bytes>
  *   EXIT [code]                               -> BYE <code>, then the program ends (emulated boards)
@@ -335,6 +339,8 @@ static void send_hello(void)
     put_u32(overhead_ticks);
     put_str(" mark=");
     put_u32(mark_ticks);
+    put_str(" stream=");
+    put_u32(mf_app.stream != NULL ? mf_app.stream->capacity : 0u);
     end_line();
 }
 
@@ -448,6 +454,58 @@ static void do_profile(line_reader *r)
     put_output();
 }
 
+/* STREAM: PCM into the streaming application, its events back. */
+static void do_stream(line_reader *r)
+{
+    const mf_app_stream *st = mf_app.stream;
+    char token[MF_TOKEN_MAX];
+    uint32_t n, crc, counts[6], i;
+    int status;
+
+    if (st == NULL) {
+        send_error(r, "unsupported", "this firmware has no streaming application");
+        return;
+    }
+    if (read_token(r, token, sizeof token) <= 0 || parse_u32(token, &n) != 0) {
+        send_error(r, "syntax", "usage: STREAM <bytes> <hex> <crc32>");
+        return;
+    }
+    if (n == 0u || n > st->capacity || (n & 1u) != 0u) {
+        send_error(r, "length", "byte count must be even, 2..stream= of HELLO");
+        return;
+    }
+    if (read_hex_payload(r, st->buffer, n) != 0) {
+        send_error(r, "payload", "expected exactly 2 hex digits per byte");
+        return;
+    }
+    if (read_token(r, token, sizeof token) != 8 || parse_hex32(token, &crc) != 0
+        || !at_end_of_line(r)) {
+        send_error(r, "syntax", "expected an 8-digit hex crc32 after the payload, then nothing");
+        return;
+    }
+    if (mf_crc32(st->buffer, n) != crc) {
+        send_error(r, "checksum", "crc32 of the payload differs: audio not used");
+        return;
+    }
+    status = st->push(n, counts);
+    put_str("EVENTS ");
+    put_i32(status);
+    for (i = 0; i < 6u; ++i) {
+        if (i == 4u) {
+            continue;   /* the event count goes last, before the events */
+        }
+        mf_port_putc(' ');
+        put_u32(counts[i]);
+    }
+    mf_port_putc(' ');
+    put_u32(counts[4]);
+    for (i = 0; i < 3u * counts[4]; ++i) {
+        mf_port_putc(' ');
+        put_i32(st->events[i]);
+    }
+    end_line();
+}
+
 static void do_loop(line_reader *r)
 {
     char token[MF_TOKEN_MAX];
@@ -505,6 +563,16 @@ void mf_app_run(void)
             do_infer(&r);
         } else if (strcmp(command, "PROFILE") == 0) {
             do_profile(&r);
+        } else if (strcmp(command, "STREAM") == 0) {
+            do_stream(&r);
+        } else if (strcmp(command, "RESET") == 0 && at_end_of_line(&r)) {
+            if (mf_app.stream != NULL) {
+                mf_app.stream->reset();
+                put_str("RESET");
+                end_line();
+            } else {
+                send_error(&r, "unsupported", "this firmware has no streaming application");
+            }
         } else if (strcmp(command, "LOOP") == 0) {
             do_loop(&r);
         } else if (strcmp(command, "STATS") == 0 && at_end_of_line(&r)) {
@@ -515,7 +583,8 @@ void mf_app_run(void)
             end_line();
         } else if (strcmp(command, "EXIT") == 0) {
             do_exit(&r);
-        } else if (strcmp(command, "HELLO") == 0 || strcmp(command, "STATS") == 0) {
+        } else if (strcmp(command, "HELLO") == 0 || strcmp(command, "STATS") == 0
+                   || strcmp(command, "RESET") == 0) {
             send_error(&r, "syntax", "this command takes no arguments");
         } else {
             send_error(&r, "unknown-command", command);

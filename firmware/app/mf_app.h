@@ -8,7 +8,19 @@
 extern "C" {
 #endif
 
-#define MF_PROTOCOL_VERSION 3
+#define MF_PROTOCOL_VERSION 4
+
+/* The streaming application behind STREAM and RESET (firmware/app/mf_stream_app.c). */
+typedef struct {
+    uint32_t capacity;           /* PCM bytes one STREAM line may carry (even) */
+    int8_t *buffer;              /* [capacity]: int16 little-endian samples */
+    uint32_t max_events;         /* events one STREAM reply can carry */
+    const int32_t *events;       /* [3 * max_events]: class, sample, score of each */
+    /* Plays buffer[0 .. bytes - 1]; counts = hops, inferences, front-end ticks, model ticks,
+     * events, events dropped. 0, or 1 + the kernel call that failed. */
+    int (*push)(uint32_t bytes, uint32_t *counts /* [6] */);
+    void (*reset)(void);         /* a new stream: sample 0, no frames */
+} mf_app_stream;
 
 /* What the application serves: written by mcuforge into the generated glue (mf_model_glue.c). */
 typedef struct {
@@ -35,6 +47,7 @@ typedef struct {
     uint32_t *marks;
     void (*mark)(int32_t k);
     void (*set_layer_hook)(void (*hook)(int32_t k));  /* the model's <name>_set_layer_hook */
+    const mf_app_stream *stream; /* NULL: no streaming application (STREAM answers ERR) */
 } mf_app_config;
 
 extern const mf_app_config mf_app;

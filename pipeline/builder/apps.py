@@ -50,9 +50,15 @@ class FirmwareApp:
         return [glue]
 
 
+# The streaming KWS application's files (mf_stream*.c/.h): only a build given a FirmwareExtra
+# (builder.firmware; pipeline/stream) links them, with the front end and a generated config.
+STREAM_PREFIX = "mf_stream"
+
+
 def other_apps_files() -> set[str]:
     """File names in firmware/app that belong to an application other than the protocol's."""
-    return {name for kind, names in APP_SOURCES.items() if kind != "protocol" for name in names}
+    return ({name for kind, names in APP_SOURCES.items() if kind != "protocol" for name in names}
+            | {p.name for p in APP_DIR.glob(f"{STREAM_PREFIX}*")})
 
 
 PROTOCOL = FirmwareApp()

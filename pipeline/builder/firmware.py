@@ -79,6 +79,21 @@ OBJ_SUBDIR = "obj"      # objects and call graphs, removed once the image is lin
 
 
 @dataclass(frozen=True)
+class FirmwareExtra:
+    """What a build links beside the protocol application (the streaming KWS application): its C
+    sources and include folders, ``render`` writing its generated sources into the build's
+    generated/ folder (returning them), and ``stream`` the mf_app_stream the glue points STREAM
+    at."""
+
+    sources: tuple[Path, ...]
+    includes: tuple[Path, ...]
+    render: Callable[[Path], list[Path]]
+    stream: str
+
+
+
+
+@dataclass(frozen=True)
 class FirmwareBuild:
     board: Board
     model: ModelInfo
@@ -191,7 +206,8 @@ def _stack_bound(obj_dir: Path, elf: Path, board: Board, given: bool) -> tuple[S
 def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
                    stack_bytes: int | None = None, platformio: bool = True,
                    kernels: KernelRequest = DEFAULT_REQUEST, force: bool = False,
-                   app: FirmwareApp = PROTOCOL, semihosting: bool = False) -> FirmwareBuild:
+                   app: FirmwareApp = PROTOCOL, semihosting: bool = False,
+                   extra: FirmwareExtra | None = None) -> FirmwareBuild:
     """Builds and size-checks; raises SizeError (itemized) when the image does not fit the board.
     The kernel backend follows ``kernels`` (builder.kernels): a folder generated for another
     backend or core is compiled again into ``<out_dir>/model/``. ``stack_bytes`` None: the
@@ -214,9 +230,14 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
         tmp = tmp.resolve()     # absolute: the call graph names sources by the path compiled
         model, cmsis = model_for(model, board, kernels, tmp / MODEL_SUBDIR)
         generated = tmp / "generated"
-        render_firmware_sources(model, board, generated, stack_bytes or MIN_STACK_BYTES)
+        render_firmware_sources(model, board, generated, stack_bytes or MIN_STACK_BYTES,
+                                stream_app=extra.stream if extra else None)
         elf = tmp / f"{model.name}.elf"
         includes = [model.folder, APP_DIR, PLATFORM_DIR, generated]
+        sources = firmware_sources(model, board, generated, app)
+        if extra is not None:
+            includes += extra.includes
+            sources += [*extra.sources, *extra.render(generated)]
         libraries: list[Path] = []
         defines: list[str] = []
         if model.uses_cmsis_nn:
@@ -229,8 +250,7 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
         app_glue = app.render(model, board, generated, firmware_context(model, board, MIN_STACK_BYTES))
         objects = _compile([tools.gcc, *cpu_flags(board), *CFLAGS, *defines,
                             *[f"-I{p.resolve()}" for p in includes]],
-                           firmware_sources(model, board, generated, app) + app_glue,
-                           tmp / OBJ_SUBDIR, what)
+                           sources + app_glue, tmp / OBJ_SUBDIR, what)
         cmd = [tools.gcc, *cpu_flags(board), *map(str, objects), *map(str, libraries), *LDFLAGS,
                f"-Wl,-Map={tmp / (model.name + '.map')}", "-T", str(generated / "linker.ld"),
                "-o", str(elf)]

@@ -146,6 +146,7 @@ def firmware_context(model: ModelInfo, board: Board, stack_bytes: int,
         "counter_hz": counter_hz,
         "use_dwt": counter_name == "dwt",
         "dwt_unlock": counter_name == "dwt" and dwt_needs_unlock(board),
+        "stream_app": None,     # the mf_app_stream the glue serves STREAM with (FirmwareExtra)
     }
 
 
@@ -158,10 +159,13 @@ GENERATED_FILES = {
 
 
 def render_firmware_sources(model: ModelInfo, board: Board, out_dir: Path, stack_bytes: int,
-                            only: tuple[str, ...] = tuple(GENERATED_FILES)) -> None:
-    """Writes GENERATED_FILES (or ``only`` those) for a bare-metal build into ``out_dir``."""
+                            only: tuple[str, ...] = tuple(GENERATED_FILES),
+                            stream_app: str | None = None) -> None:
+    """Writes GENERATED_FILES (or ``only`` those) for a bare-metal build into ``out_dir``;
+    ``stream_app``: the C name of the mf_app_stream that STREAM drives (None: no streaming)."""
     env = environment()
     context = firmware_context(model, board, stack_bytes)
+    context["stream_app"] = stream_app
     out_dir.mkdir(parents=True, exist_ok=True)
     for filename in only:
         (out_dir / filename).write_text(env.get_template(GENERATED_FILES[filename]).render(context))

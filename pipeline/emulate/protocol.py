@@ -19,7 +19,8 @@ from ..errors import EmulationError, McuforgeError
 # 2: the greeting names the kernels (kernels=, isa=, calls=, mark=) and PROFILE exists.
 # 3: the greeting gives the bytes of every model input and output (ins=, outs=); an INFER or
 #    PROFILE payload is every input back to back, an OUT or PROF payload every output.
-PROTOCOL_VERSION = 3
+# 4: the greeting gives stream=<bytes> (0: none); STREAM and RESET drive the streaming application.
+PROTOCOL_VERSION = 4
 MAX_LINE = 1 << 20
 # Serial output kept for error messages, which quote the last line or two (cut to 160 characters):
 # a few KB hold them (a greeting is ~200 B) without keeping a long session's whole output.
@@ -68,6 +69,19 @@ class Profile:
     ticks: int
     layer_ticks: tuple[int, ...]
     output: bytes
+
+
+@dataclass(frozen=True)
+class StreamChunk:
+    """An EVENTS reply: what one STREAM line did; events are (class, sample, score)."""
+
+    status: int
+    hops: int
+    inferences: int
+    frontend_ticks: int
+    model_ticks: int
+    dropped: int
+    events: tuple[tuple[int, int, int], ...]
 
 
 def parse_hello(line: str) -> Hello | None:
@@ -205,6 +219,24 @@ class DeviceSession:
         except (IndexError, ValueError) as exc:
             raise self.error(f"{self.name}: malformed PROF line ({exc}): {' '.join(words)[:160]!r}") from exc
         return Profile(status, ticks, layers, self._output(words, "PROF"))
+
+    def stream(self, pcm: bytes, timeout: float | None = None) -> StreamChunk:
+        """STREAM: int16 little-endian PCM into the streaming application (README, "Streaming
+        keyword spotting")."""
+        words = self.command(infer_line(pcm, "STREAM"), "EVENTS", timeout)
+        try:
+            status, hops, inferences, fe, model, dropped, k = map(int, words[1:8])
+            if len(words) != 8 + 3 * k:
+                raise ValueError(f"{len(words)} words for {k} events, expected {8 + 3 * k}")
+            values = [int(w) for w in words[8:]]
+        except ValueError as exc:
+            raise self.error(f"{self.name}: malformed EVENTS line ({exc}): "
+                             f"{' '.join(words)[:160]!r}") from exc
+        events = tuple((values[i], values[i + 1], values[i + 2]) for i in range(0, len(values), 3))
+        return StreamChunk(status, hops, inferences, fe, model, dropped, events)
+
+    def reset_stream(self) -> None:
+        self.command("RESET", "RESET")
 
     def loop(self, iterations: int) -> int:
         words = self.command(f"LOOP {iterations}", "LOOP")

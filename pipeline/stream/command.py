@@ -1,0 +1,100 @@
+"""`mcuforge stream C_DIR AUDIO.wav [--host | --board B] [--labels CSV]`: play a long recording
+through the streaming application (host build or an emulated board) and print the detections;
+with labels, hits, misses and false alarms per hour (matching rule: pipeline/stream/events.py).
+
+`mcuforge make-stream OUT.wav`: a synthetic test stream of held-out voices and its labels CSV
+(pipeline/data/streams.py)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from ..codegen.model_info import ModelInfo
+from ..data.wav import read_wav
+from ..errors import DatasetError
+from ..ui import Summary, percent
+from .config import SAMPLE_RATE, StreamParams, stream_params
+from .events import DEFAULT_TOLERANCE_S, StreamRun, read_labels, score
+from .host import build_stream_host, run_stream_host
+
+
+def do_stream(c_dir: str, wav: str, board_name: str | None, labels_path: str | None,
+              tolerance_s: float, timeout: float, summary: Summary, as_json: bool = False,
+              excerpt_s: float | None = None) -> StreamRun:
+    model = ModelInfo.load(c_dir)
+    params = stream_params(model)
+    audio = read_wav(wav)
+    if excerpt_s is not None:
+        audio = audio[:int(excerpt_s * SAMPLE_RATE)]
+    if len(audio) < SAMPLE_RATE:
+        raise DatasetError(f"{wav}: {len(audio) / SAMPLE_RATE:.2f} s of audio; a stream needs at "
+                           "least 1 s (the model's window)")
+    labels = read_labels(labels_path, params.keywords) if labels_path else None
+    seconds = len(audio) / SAMPLE_RATE
+    t0 = time.monotonic()
+    if board_name:
+        from .board import run_stream_board
+        run = run_stream_board(params, board_name, audio, timeout, summary)
+        where = f"{board_name} (QEMU)"
+    else:
+        with tempfile.TemporaryDirectory(prefix="mcuforge-stream-") as tmp:
+            exe = build_stream_host(params, Path(tmp))
+            run = run_stream_host(exe, params, audio)
+        where = "host build"
+    wall = time.monotonic() - t0
+    if not as_json:
+        print_timeline(run, labels, tolerance_s)
+    summary.add("stream", f"{wav}: {seconds:.1f} s on the {where}, {run.hops} hops, "
+                f"{run.inferences} inferences", "seconds", round(seconds, 3))
+    summary.add("settings", params.describe(), "settings", {
+        "infer_every_hops": params.spec.infer_every_hops, "average_window": params.spec.average_window,
+        "threshold": params.spec.threshold, "refractory_s": params.spec.refractory_s})
+    summary.add("detections", str(len(run.detections)), "detections",
+                [{"word": d.word, "seconds": round(d.seconds, 3), "score": d.score}
+                 for d in run.detections])
+    if labels is not None:
+        result = score(run.detections, labels, seconds, tolerance_s)
+        summary.add("recall", f"{percent(result.recall)} ({result.hits} of {result.labels} keywords; "
+                    f"a detection of the word from its start to {tolerance_s:g} s after its end)",
+                    "recall", result.recall)
+        summary.add("misses", str(result.labels - result.hits), "misses", result.labels - result.hits)
+        summary.add("false alarms", f"{result.false_alarms} ({result.false_alarms_per_hour:.1f} per hour)",
+                    "false_alarms_per_hour", round(result.false_alarms_per_hour, 2))
+    summary.add("wall time", f"{wall:.0f} s", "wall_seconds", round(wall, 1))
+    return run
+
+
+def print_timeline(run: StreamRun, labels, tolerance_s: float) -> None:
+    """One line per detection (and, with labels, per miss), in time order."""
+    rows = [(d.seconds, f"{d.seconds:9.2f} s  {d.word:<8} score {d.score}") for d in run.detections]
+    if labels is not None:
+        result = score(run.detections, labels, run.samples / SAMPLE_RATE, tolerance_s)
+        false = set(result.false)
+        rows = [(d.seconds, f"{d.seconds:9.2f} s  {d.word:<8} score {d.score}"
+                 + ("  FALSE ALARM" if d in false else "")) for d in run.detections]
+        rows += [(la.start, f"{la.start:9.2f} s  {la.word:<8} MISSED (said {la.start:.2f}-"
+                  f"{la.end:.2f} s)") for la in result.missed]
+    for _, line in sorted(rows):
+        print(line)
+
+
+def do_make_stream(out_wav: str, labels: str | None, minutes: float, seed: int,
+                   summary: Summary, dataset_seed: int = 0, voices: str = "test") -> None:
+    from ..data.streams import write_stream
+
+    wav = Path(out_wav)
+    csv = Path(labels) if labels else wav.with_suffix(".csv")
+    if wav.suffix.lower() != ".wav":
+        raise DatasetError(f"{wav}: the stream file must end in .wav")
+    if not wav.parent.is_dir():
+        raise DatasetError(f"{wav}: no such folder {wav.parent}")
+    samples, keywords = write_stream(wav, csv, minutes * 60.0, seed, dataset_seed, voices)
+    summary.add("stream", f"{wav} ({samples / SAMPLE_RATE:.1f} s, the {voices} voices of the "
+                f"synthetic set of seed {dataset_seed}, stream seed {seed})",
+                "wav", str(wav))
+    summary.add("labels", f"{csv} ({keywords} keywords)", "labels", str(csv))
+
+
+__all__ = ["DEFAULT_TOLERANCE_S", "StreamParams", "do_make_stream", "do_stream"]

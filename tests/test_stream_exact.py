@@ -1,0 +1,126 @@
+"""The streaming application in C gives exactly the detections its Python twin gives from the
+references (the front end's Python definition, the test vectors' input quantization,
+TFLite-Micro's interpreter, the smoothing and detection rules; mcuforge.stream.reference): on the
+host build over a synthetic stream of held-out voices, and under QEMU (mps2_an386) on an excerpt
+of it, with the same samples and scores.
+
+The model is a tiny DS-CNN trained for one epoch on a small synthetic set (any trained model will
+do: what is checked is that the C does what the definition says, not how well it spots words),
+with the threshold set from the reference's own scores so that the stream fires often (such a
+model's posteriors stay near 1/12)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from conftest import require_module, require_tool
+from mcuforge.boards import get_board
+from mcuforge.cli import main
+from mcuforge.codegen.model_info import ModelInfo
+from mcuforge.data.streams import make_stream
+from mcuforge.emulate.qemu import QemuMachine
+from mcuforge.stream.board import build_stream_firmware, play
+from mcuforge.stream.config import stream_params
+from mcuforge.stream.host import build_stream_host, run_stream_host
+from mcuforge.stream.reference import detections_from, reference_detections, reference_posteriors
+
+TINY_RECIPE = """\
+name: tiny_stream
+dataset:
+  kind: synthetic_speech
+  clips_per_class: 8
+  seed: 1
+model:
+  architecture: ds_cnn
+  width: 8
+  blocks: 1
+training:
+  epochs: 1
+  batch_size: 16
+quantization:
+  representative_samples: 16
+stream:
+  infer_every_hops: 2
+  average_window: 2
+  refractory_s: 0.3
+"""
+STREAM_SECONDS = 12.0
+QEMU_WARMUP_SECONDS = 1.5    # the excerpt starts this long before the first detection
+
+
+@pytest.fixture(scope="module")
+def stream_setup(tmp_path_factory):
+    require_module("tensorflow")
+    require_tool("cc", "gcc", "clang")
+    root = tmp_path_factory.mktemp("stream")
+    recipe = root / "tiny_stream.yaml"
+    recipe.write_text(TINY_RECIPE)
+    run = root / "run"
+    assert main(["train", str(recipe), "--out", str(run), "--quiet"]) == 0
+    assert main(["quantize", str(run), "--quiet"]) == 0
+    assert main(["compile", str(run / "model.tflite"), "--out", str(run / "c"), "--quiet",
+                 "--kernels", "portable"]) == 0
+    params = stream_params(ModelInfo.load(run / "c"))
+    audio, _ = make_stream(STREAM_SECONDS, seed=1)
+    ends, posts = reference_posteriors(params, audio)
+    # a threshold that about 10 % of the full windows' best keyword reach
+    w, keywords = params.spec.average_window, list(params.keywords)
+    kw = [params.classes.index(k) for k in keywords]
+    best = [posts[i + 1 - w:i + 1, kw].sum(axis=0).max() for i in range(w - 1, len(posts))]
+    threshold = float(np.percentile(best, 90)) / (w / params.model.output.scale) - 1e-6
+    params = stream_params(params.model, dataclasses.replace(params.spec, threshold=threshold))
+    reference = detections_from(params, ends, posts)
+    assert len(reference) >= 3, reference       # the stream fires: the test can fail
+    return params, audio, reference, root
+
+
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.host
+def test_host_stream_equals_the_reference(stream_setup):
+    params, audio, reference, root = stream_setup
+    exe = build_stream_host(params, root / "host")
+    run = run_stream_host(exe, params, audio)
+    assert run.detections == reference
+    assert run.hops == (len(audio) - 480) // 320 + 1
+    # the same stream in odd-sized pieces is the same stream (the host driver reads 4,096 samples
+    # at a time; here the cut falls inside a frame)
+    cut = 16000 * 5 + 77
+    first, second = run_stream_host(exe, params, audio[:cut]), run.detections
+    assert first.detections == tuple(d for d in second if d.sample <= cut)
+
+
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.cross
+@pytest.mark.qemu
+def test_qemu_stream_equals_the_reference(stream_setup):
+    require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-system-arm")
+    params, audio, reference, root = stream_setup
+    # an excerpt around the first detection, starting on the inference grid (any excerpt is a
+    # stream of its own; this one is short and fires)
+    grid = 320 * params.spec.infer_every_hops
+    start = max(0, reference[0].sample - int(QEMU_WARMUP_SECONDS * 16000)) // grid * grid
+    excerpt = audio[start:reference[0].sample + 8000]
+    board = get_board("mps2_an386")
+    fw = build_stream_firmware(params, board, root / "fw")
+    with QemuMachine(board, fw.elf, timeout=120.0) as machine:
+        run = play(machine, params, excerpt, progress=False)
+    expected = reference_detections(params, excerpt)
+    assert expected, "the excerpt must hold a detection"
+    assert run.detections == expected
+    assert run.hops == (len(excerpt) - 480) // 320 + 1
+    assert run.frontend_instructions and run.model_instructions
+    assert run.inferences == (run.hops - 49) // params.spec.infer_every_hops + 1
+
+
+def test_params_follow_the_recipe(stream_setup):
+    params = stream_setup[0]
+    assert params.score_threshold == int(np.ceil(params.spec.threshold * 2 * 256 - 1e-9))
+    assert params.refractory_hops == 15
+    assert params.keywords == tuple(c for c in params.classes if not c.startswith("_"))
+    assert dataclasses.asdict(params.spec)["infer_every_hops"] == 2
