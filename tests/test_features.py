@@ -32,7 +32,7 @@ FRONTEND_DIR = REPO / "firmware" / "frontend"
 CFG = DEFAULT_CONFIG
 
 # Pins the definition: any change to a table (and so to the features) must update this on purpose.
-TABLES_SHA256 = "0c2917875f0c4a3d18a3d78edcd197cbb44d23dbe2f54722c525f52b7cecf8de"
+TABLES_SHA256 = "97aeea1a4c799c016498fac4b6e70df070c918a0f42f2ed5ce3dd2a164ef27e6"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,10 +121,20 @@ def test_table_shapes_and_invariants():
     assert t.window[0] == 0 and t.window.min() >= 0 and t.window.max() == 32767
     assert np.array_equal(t.window[1:], t.window[1:][::-1])           # periodic Hann symmetry
     assert t.window[120] == 16384                                     # exact tie 16383.5, up
-    assert t.cos.dtype == np.int16 and t.cos.shape == (512,)
-    assert t.cos[0] == 32767 and t.cos[128] == 0 and t.cos[256] == -32767
-    assert np.array_equal(t.sin, np.roll(t.cos, 128))
-    assert t.sin[128] == 32767 and t.sin[0] == 0
+    assert t.bitrev.shape == (256,) and sorted(t.bitrev.tolist()) == list(range(256))
+    assert t.bitrev[1] == 128 and t.bitrev[3] == 192 and t.bitrev[255] == 255
+    assert t.fft_twiddle.dtype == np.int32 and t.fft_twiddle.shape == (128, 2)
+    assert t.fft_twiddle[64].tolist() == [0, -2 ** 31]                  # -i, exact
+    assert np.all(t.fft_twiddle[1:, 1] < 0)                              # -sin on (0, pi)
+    # W[t + 64] = -i W[t] (round(-x) = -round(x): no ties), bit for bit
+    assert np.array_equal(t.fft_twiddle[65:, 0], t.fft_twiddle[1:64, 1])
+    assert np.array_equal(t.fft_twiddle[65:, 1], -t.fft_twiddle[1:64, 0])
+    assert t.split_twiddle.shape == (129, 2)
+    assert t.split_twiddle[0].tolist() == [0, -2 ** 31] and t.split_twiddle[128].tolist() == [
+        -2 ** 31, 0]
+    # V[2t] = -i W[t]: the split twiddles at even k are the FFT's, rotated
+    assert np.array_equal(t.split_twiddle[2:128:2, 0], t.fft_twiddle[1:64, 1])
+    assert np.array_equal(t.split_twiddle[2:128:2, 1], -t.fft_twiddle[1:64, 0])
     dense = t.mel_dense()
     assert dense.shape == (40, 129)
     for j in range(40):
@@ -137,8 +147,10 @@ def test_table_shapes_and_invariants():
     assert np.all(np.diff(t.log2_table.astype(int)) > 0)
     gram = t.dct.astype(np.int64) @ t.dct.T.astype(np.int64)
     assert np.abs(gram - (1 << 30) * np.eye(10)).max() < 2 ** 30 * 2e-3  # orthonormal in Q15
+    assert t.spectrum_bound < 2 ** 30 and 2 * t.spectrum_bound < 2 ** 31 - 1
     assert t.power_bound < 2 ** 46 and t.mel_accumulator_bound < 2 ** 49
-    for arr in (t.window, t.cos, t.mel_weights, t.log2_table, t.dct):
+    for arr in (t.window, t.bitrev, t.fft_twiddle, t.split_twiddle, t.mel_weights, t.log2_table,
+                t.dct):
         assert not arr.flags.writeable
 
 
@@ -178,7 +190,12 @@ def test_tables_match_high_precision():
         window = [_dec_round(32767 * (Decimal("0.5") - _dec_cos(n, 480, pi) / 2))
                   for n in range(480)]
         assert window == t.window.tolist()
-        assert [_dec_round(32767 * _dec_cos(j, 512, pi)) for j in range(512)] == t.cos.tolist()
+        q31 = 2 ** 31
+        assert [[_dec_round(q31 * _dec_cos(j, 256, pi)), _dec_round(-q31 * _dec_cos(j - 64, 256, pi))]
+                for j in range(1, 128)] == t.fft_twiddle[1:].tolist()
+        assert t.fft_twiddle[0].tolist() == [q31 - 1, 0]                 # never multiplied
+        assert [[_dec_round(-q31 * _dec_cos(k - 128, 512, pi)), _dec_round(-q31 * _dec_cos(k, 512, pi))]
+                for k in range(129)] == t.split_twiddle.tolist()
         assert [_dec_round(1024 * (1 + Decimal(i) / 256).ln() / Decimal(2).ln())
                 for i in range(257)] == t.log2_table.tolist()
         dct = [[_dec_round(32768 * (Decimal(1 if i == 0 else 2) / 40).sqrt()
@@ -223,7 +240,7 @@ def _pinned_inputs() -> np.ndarray:
 
 
 # Pins the definition end to end (tables alone do not: shifts and roundings live in code).
-FEATURES_SHA256 = "6bff342a49e9db72b012347b0aeaf9ebcdc5b745d6c97f3a166f940a6a95d25f"
+FEATURES_SHA256 = "e01ebec17d8dcb6a423606d7373793e0350b9d45442dc799b2fcea21c056b2c5"
 
 
 def test_features_pinned():
@@ -244,6 +261,14 @@ def test_config_validation():
         FrontendConfig(fft_size=500)
     with pytest.raises(ValueError):
         FrontendConfig(mel_high_hz=9000.0)
+    with pytest.raises(ValueError, match="fft_size / 4"):
+        FrontendConfig(mel_high_hz=8000.0)        # bins above N / 4: split twiddles overflow
+    with pytest.raises(ValueError, match="even"):
+        FrontendConfig(window_samples=479)
+    with pytest.raises(ValueError, match="too large"):
+        FrontendConfig(fft_size=2 ** 16, clip_samples=2 ** 16)
+    # The longest window still fits: |S| <= 2 * 32768 * (N/2 * 32767) / (N/2) + eps < 2^31.
+    assert 2 * frontend_tables(FrontendConfig(window_samples=512)).spectrum_bound < 2 ** 31
     assert CFG.num_frames == 49 and CFG.num_bins == 129 and CFG.feature_shape == (49, 10)
 
 
@@ -252,44 +277,55 @@ def test_config_validation():
 # ---------------------------------------------------------------------------------------------
 
 def _worst_case_frames() -> np.ndarray:
-    """For each bin k, the full-scale frame maximising |Re[k]| (x = sign(H C)), and its sin twin."""
-    t = frontend_tables()
+    """For each bin k, the full-scale frames maximising |Re X[k]| (x = sign(H cos)) and |Im X[k]|
+    (x = sign(H sin)), chosen from the exact spectrum (float: only the signs matter)."""
     n = np.arange(480)
     frames = []
-    for table in (t.cos, t.sin):
+    for f in (np.cos, np.sin):
         for k in range(129):
-            c = table[(k * n) % 512].astype(np.int64)
+            c = f(2 * np.pi * k * n / 512)
             frames.append(np.where(c >= 0, 32767, -32768))
+            frames.append(np.where(c >= 0, -32768, 32767))
     return np.array(frames, dtype=np.int16)
 
 
-def test_float64_dft_is_exact():
+def _exact_scaled_spectrum(frames: np.ndarray) -> np.ndarray:
+    """DFT_512(x H)[k] / 256, k = 0..128, in float64 (error ~1e-6 on values below 2^30)."""
+    xw = frames.astype(np.float64) * frontend_tables().window
+    return np.fft.rfft(xw, 512)[:, :129] / 256
+
+
+def test_fft_is_within_its_error_bound():
+    """The integer FFT against the exact transform: within the stated bound (spectrum_error_bound
+    output units = 1/128 of an int16 sample unit) on random, quiet and worst-case frames."""
     t = frontend_tables()
     rng = np.random.default_rng(3)
     frames = np.concatenate([
-        rng.integers(-32768, 32768, (64, 480)),
-        np.full((1, 480), -32768), np.full((1, 480), 32767),
-        _worst_case_frames(),
+        rng.integers(-32768, 32768, (64, 480)), rng.integers(-2, 3, (64, 480)),
+        np.full((1, 480), -32768), np.full((1, 480), 32767), _worst_case_frames(),
     ]).astype(np.int16)
-    xw = (frames.astype(np.int64) * t.window + (1 << 6)) >> 7
-    assert np.abs(xw).max() <= 256 * 32767
-    fast = (xw.astype(np.float64) @ fe._dft_matrix(CFG)).astype(np.int64)
-    n, k = np.arange(480)[:, None], np.arange(129)[None, :]
-    idx = (n * k) % 512
-    exact = np.concatenate([xw @ t.cos.astype(np.int64)[idx], xw @ t.sin.astype(np.int64)[idx]], 1)
-    assert np.array_equal(fast, exact)
-    assert np.abs(exact).max() < 2 ** 47
+    xr, xi = fe._spectrum(frames.astype(np.int64) * t.window, t)
+    err = np.abs(xr + 1j * xi - _exact_scaled_spectrum(frames))
+    assert err.max() <= fe.spectrum_error_bound(CFG)
+    assert err.max() < 16                                            # measured: 9.3
+    assert np.abs(xr).max() <= t.spectrum_bound and np.abs(xi).max() <= t.spectrum_bound
+    assert np.abs(xr).max() > 0.999 * t.spectrum_bound               # the bound is tight
+
+
+def test_reference_spectrum_is_the_fast_one():
+    t = frontend_tables()
+    rng = np.random.default_rng(8)
+    frames = np.concatenate([rng.integers(-32768, 32768, (3, 480)), _worst_case_frames()[::97],
+                             rng.integers(-3, 4, (2, 480))]).astype(np.int16)
+    fast = fe._power(*fe._spectrum(frames.astype(np.int64) * t.window, t), CFG)
+    for frame, row in zip(frames, fast):
+        assert fe.reference_spectrum(frame) == row.tolist()
 
 
 def test_power_and_mel_bounds_on_worst_case_frames():
     t = frontend_tables()
     frames = _worst_case_frames().astype(np.int64)
-    xw = (frames * t.window + (1 << 6)) >> 7
-    n, k = np.arange(480)[:, None], np.arange(129)[None, :]
-    idx = (n * k) % 512
-    r = (xw @ t.cos.astype(np.int64)[idx] + (1 << 22)) >> 23
-    i = (xw @ t.sin.astype(np.int64)[idx] + (1 << 22)) >> 23
-    p = r * r + i * i
+    p = fe._power(*fe._spectrum(frames * t.window, t), CFG)
     assert p.max() < t.power_bound < 2 ** 46                       # proof in frontend.power_bound
     assert p.max() > 0.999 * t.power_bound                         # and the bound is tight
     mel = ((p[:, None, :] * t.mel_dense()[None] + (1 << 14)) >> 15).sum(-1)
