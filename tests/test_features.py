@@ -13,7 +13,7 @@ import pytest
 import scipy.fft
 import scipy.signal
 
-from conftest import require_tool
+from conftest import require_module, require_tool
 from mcuforge.errors import DatasetError
 from mcuforge.features import (
     DEFAULT_CONFIG,
@@ -21,6 +21,7 @@ from mcuforge.features import (
     FrontendConfig,
     compute_features,
     compute_features_reference,
+    compute_frame_features,
     frontend_tables,
     mel_weights_float,
     render_c_tables,
@@ -261,8 +262,8 @@ def test_config_validation():
         FrontendConfig(fft_size=500)
     with pytest.raises(ValueError):
         FrontendConfig(mel_high_hz=9000.0)
-    with pytest.raises(ValueError, match="fft_size / 4"):
-        FrontendConfig(mel_high_hz=8000.0)        # bins above N / 4: split twiddles overflow
+    with pytest.raises(ValueError, match="Nyquist"):
+        FrontendConfig(mel_high_hz=8000.0)        # V[N / 2] = (0, 2^31): not int32
     with pytest.raises(ValueError, match="even"):
         FrontendConfig(window_samples=479)
     with pytest.raises(ValueError, match="too large"):
@@ -529,3 +530,161 @@ def test_c_frontend_cross_compiles(tmp_path, cpu):
                          str(tmp_path / "fe.o")], capture_output=True, text=True)
     assert nm.returncode == 0, nm.stderr
     assert not [s for s in nm.stdout.split() if "aeabi_f" in s or "aeabi_d" in s], nm.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge cases, the streaming API and a second configuration (odd stage count) in C
+# ---------------------------------------------------------------------------------------------
+
+def _edge_clips() -> tuple[list[str], np.ndarray]:
+    """Full-scale square waves (DC-heavy, every bin's worst case), silence, clipped speech."""
+    n = np.arange(16000)
+    speech = _speech_like(32767).astype(np.float64)
+    clips = {
+        "square_2_samples": np.where(n % 2 == 0, 32767, -32768),       # Nyquist
+        "square_8k_over_3": np.where((n // 3) % 2 == 0, 32767, -32768),
+        "square_32": np.where((n // 16) % 2 == 0, -32768, 32767),      # 500 Hz
+        "square_480": np.where((n // 240) % 2 == 0, 32767, -32768),    # one period per frame
+        "dc_max": np.full(16000, 32767), "dc_min": np.full(16000, -32768),
+        "silence": np.zeros(16000),
+        "clipped_speech": np.clip(speech * 8, -32768, 32767),
+        "step": np.where(n < 8000, 0, -32768),
+    }
+    return list(clips), np.stack(list(clips.values())).astype(np.int16)
+
+
+@pytest.mark.host
+def test_c_frontend_edge_cases(tmp_path):
+    names, clips = _edge_clips()
+    py = compute_features(clips)
+    _assert_bit_exact(_run_c(_build(tmp_path, []), tmp_path, clips), py, names)
+    assert not py[names.index("silence")].any()
+    assert np.abs(py).max() < 2 ** 19
+
+
+_STREAM_HARNESS = r"""
+#include <stdio.h>
+#include "mf_frontend.h"
+
+/* argv[1]: raw int16 stream, argv[2]: per push, 1 flag word then MF_NUM_MFCC int32 features. */
+int main(int argc, char **argv)
+{
+    static int16_t hop[MF_FRAME_HOP];
+    int32_t features[MF_NUM_MFCC];
+    mf_frontend_stream stream;
+    FILE *in, *out;
+    if (argc != 3) return 2;
+    in = fopen(argv[1], "rb");
+    out = fopen(argv[2], "wb");
+    if (!in || !out) return 3;
+    mf_frontend_stream_init(&stream);
+    while (fread(hop, sizeof hop[0], MF_FRAME_HOP, in) == MF_FRAME_HOP) {
+        int32_t ready;
+        int i;
+        for (i = 0; i < MF_NUM_MFCC; ++i) features[i] = -1;
+        ready = mf_frontend_stream_push(&stream, hop, features);
+        if (fwrite(&ready, sizeof ready, 1, out) != 1) return 4;
+        if (fwrite(features, sizeof features[0], MF_NUM_MFCC, out) != MF_NUM_MFCC) return 4;
+    }
+    return fclose(out) == 0 ? 0 : 5;
+}
+"""
+
+
+@pytest.mark.host
+def test_c_stream_api_matches_frames(tmp_path):
+    """mf_frontend_stream_push: from the second hop on, the features of the last 480 samples."""
+    rng = np.random.default_rng(21)
+    stream = np.concatenate([_speech_like(20000, seed=4), _i16(3000 * rng.standard_normal(3200))])
+    (tmp_path / "stream.c").write_text(_STREAM_HARNESS)
+    exe = tmp_path / "stream"
+    res = subprocess.run([_compiler(), "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-I",
+                          str(FRONTEND_DIR), str(FRONTEND_DIR / "mf_frontend.c"),
+                          str(tmp_path / "stream.c"), "-o", str(exe)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    stream.tofile(tmp_path / "in.raw")
+    subprocess.run([str(exe), str(tmp_path / "in.raw"), str(tmp_path / "out.raw")], check=True)
+    out = np.fromfile(tmp_path / "out.raw", dtype=np.int32).reshape(-1, 11)
+    hops = len(stream) // 320
+    assert out.shape == (hops, 11)
+    assert out[0, 0] == 0 and np.all(out[0, 1:] == -1)           # not ready: features untouched
+    assert np.all(out[1:, 0] == 1)
+    windows = np.stack([stream[320 * h - 480: 320 * h] for h in range(2, hops + 1)])
+    assert np.array_equal(out[1:, 1:], compute_frame_features(windows))
+
+
+@pytest.mark.host
+def test_c_frontend_other_config(tmp_path):
+    """A 1024-point FFT (9 stages: the radix-2^2 passes plus one radix-2 stage) and 64 mel bins:
+    the C built from that config's tables equals Python's definition for it."""
+    cfg = FrontendConfig(fft_size=1024, num_mel=64, mel_high_hz=7000.0, num_mfcc=13)
+    assert cfg.fft_stages == 9
+    for name in ("mf_frontend.c", "mf_frontend.h"):
+        shutil.copy(FRONTEND_DIR / name, tmp_path / name)
+    fe.write_c_tables(tmp_path / "mf_frontend_tables.h", cfg)
+    header = (tmp_path / "mf_frontend.h").read_text().replace("#define MF_NUM_MFCC 10",
+                                                              "#define MF_NUM_MFCC 13")
+    (tmp_path / "mf_frontend.h").write_text(header)
+    (tmp_path / "harness.c").write_text(_HARNESS)
+    exe = tmp_path / "fe1024"
+    res = subprocess.run([_compiler(), "-std=c99", "-Wall", "-Wextra", "-Werror", "-Wconversion",
+                          "-O2", "-I", str(tmp_path), str(tmp_path / "mf_frontend.c"),
+                          str(tmp_path / "harness.c"), "-o", str(exe)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    sig = _signals()
+    clips = np.stack([sig[k] for k in ("noise", "uniform_full", "chirp", "square_full", "silence")])
+    clips.tofile(tmp_path / "in.raw")
+    subprocess.run([str(exe), str(tmp_path / "in.raw"), str(tmp_path / "out.raw")], check=True)
+    c_out = np.fromfile(tmp_path / "out.raw", dtype=np.int32).reshape(len(clips), 49, 13)
+    assert np.array_equal(c_out, compute_features(clips, config=cfg))
+    assert np.array_equal(c_out[0], compute_features_reference(clips[0], cfg))
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole test split of the default recipe: C == Python on every frame, host and QEMU
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def test_split() -> tuple[np.ndarray, np.ndarray]:
+    """The default KWS recipe's test split (synthesized once and cached, as `mcuforge train`
+    does) and its Python features."""
+    require_module("espeakng_loader")
+    from mcuforge.data import load_speech_commands
+    from mcuforge.features.dataset import dataset_root
+    from mcuforge.recipe import load_recipe
+
+    recipe = load_recipe(REPO / "models" / "kws_dscnn.yaml")
+    root = dataset_root(recipe, None, progress=False)
+    spec = recipe.dataset
+    ds = load_speech_commands(root, silence_fraction=spec.silence_fraction,
+                              unknown_fraction=spec.unknown_fraction, seed=spec.seed,
+                              progress=False)
+    audio = ds.test.audio
+    assert len(audio) > 2000                       # the whole split, not a sample
+    return audio, compute_features(audio)
+
+
+@pytest.mark.host
+def test_c_equals_python_on_the_whole_test_split(test_split, tmp_path):
+    audio, py = test_split
+    c_out = _run_c(_build(tmp_path, []), tmp_path, audio)
+    bad = np.argwhere(c_out != py)
+    assert bad.size == 0, f"{len(bad)} features differ; first [clip, frame, coef]: {bad[:5].tolist()}"
+
+
+@pytest.mark.qemu
+def test_c_equals_python_on_the_whole_test_split_on_mps2_an386(test_split, tmp_path):
+    """The front end built for the Cortex-M4 (DSP helpers) under QEMU, every clip of the split:
+    equal features, and the cost per hop under the issue's 40,000 instructions."""
+    require_tool("qemu-system-arm")
+    require_tool("arm-none-eabi-gcc")
+    from mcuforge.bench.frontend import build_probe, run_probe
+    from mcuforge.boards import get_board
+
+    audio, py = test_split
+    board = get_board("mps2_an386")
+    run = run_probe(board, build_probe(board, tmp_path / "probe"), audio)
+    bad = np.argwhere(run.features != py)
+    assert bad.size == 0, f"{len(bad)} features differ; first [clip, frame, coef]: {bad[:5].tolist()}"
+    assert run.variant == "dsp"
+    assert run.instructions.max() <= 40_000

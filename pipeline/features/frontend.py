@@ -47,7 +47,8 @@ Definition (defaults of ``FrontendConfig``; N = fft_size = 512, M = N / 2 = 256 
 4. Split into the 512-point spectrum, bins k = 0..128 (128 = 4000 Hz): A = Z[k], B = conj Z[(M-k)
    mod M], S = A + B, D = A - B (|S|, |D| <= 2 |Z| < 2^31: checked when the tables are built),
    X = (S >> 1) + cmul_half(D, V[k]) per component, V[k] = -i e^(-2 pi i k / N) =
-   (round_half_up(-2^31 sin(2 pi k / N)), round_half_up(-2^31 cos(2 pi k / N))), in [-2^31, 0].
+   (round_half_up(-2^31 sin(2 pi k / N)), round_half_up(-2^31 cos(2 pi k / N))) (in [-2^31, 0]
+   for k <= N / 4; a config may use any k < N / 2).
    X ~= DFT_N(x_w)[k] / M: in int16 sample units times 2^15 / M = 2^7 (7 fractional bits),
    |X| <= 2^15 sum(H) / M + eps' < 2^30 (eps' = eps + 3).
    Power P = round_shift(Xr^2 + Xi^2, 14) (``power_shift`` = 2 (15 - 8)), in squared int16 sample
@@ -188,11 +189,10 @@ class FrontendConfig:
         if self.fft_stages >= self.q_bits:
             raise ValueError(f"FrontendConfig: fft_size {self.fft_size} too large: the FFT halves "
                              f"{self.fft_stages} times, at most {self.q_bits - 1}")
-        # V[k] = -i e^(-2 pi i k / N) must stay in [-2^31, 0] per component: k <= N / 4.
-        if self.num_bins > self.fft_size // 4 + 1:
-            raise ValueError(f"FrontendConfig: mel_high_hz {self.mel_high_hz} needs spectrum "
-                             f"bins up to {self.num_bins - 1}, above fft_size / 4 "
-                             f"({self.fft_size // 4}), which the split twiddles cannot hold")
+        # V[k] = -i e^(-2 pi i k / N) = (-sin, -cos): -cos = 1 (2^31, not int32) at k = N / 2.
+        if self.num_bins > self.fft_size // 2:
+            raise ValueError(f"FrontendConfig: mel_high_hz {self.mel_high_hz} needs the Nyquist "
+                             f"bin {self.fft_size // 2}, which the split twiddles cannot hold")
 
     @property
     def num_frames(self) -> int:
@@ -427,7 +427,7 @@ def frontend_tables(config: FrontendConfig = DEFAULT_CONFIG) -> FrontendTables:
          -_q31_cos_turns(t - m_points // 4, m_points, "fft twiddle")]   # sin x = cos(x - pi/2)
         for t in range(1, m_points // 2)]
     fft_twiddle = _int32_table([v for row in fft_tw for v in row], "fft twiddle").reshape(-1, 2)
-    # V[k] = -i e^(-2 pi i k / N) = (-sin, -cos)(2 pi k / N), k <= N / 4: both in [-2^31, 0].
+    # V[k] = -i e^(-2 pi i k / N) = (-sin, -cos)(2 pi k / N), k < N / 2: within [-2^31, 2^31).
     split_tw = [[-_q31_cos_turns(k - size // 4, size, "split twiddle"),
                  -_q31_cos_turns(k, size, "split twiddle")] for k in range(config.num_bins)]
     split_twiddle = _int32_table([v for row in split_tw for v in row],
@@ -533,40 +533,73 @@ def _cmul_half(br: np.ndarray, bi: np.ndarray, wr: np.ndarray,
     return _mlshr(_mulhr(br, wr), bi, wi), _mlahr(_mulhr(br, wi), bi, wr)
 
 
+def _cmul_half_into(br: np.ndarray, bi: np.ndarray, wr: np.ndarray, wi: np.ndarray,
+                    tr: np.ndarray, ti: np.ndarray, tmp: np.ndarray) -> None:
+    """``_cmul_half`` written into tr, ti (same shape as br; tmp a scratch array): the same
+    integer operations, in place, for speed."""
+    np.multiply(br, wr, out=tr)
+    tr += _ROUND32
+    tr >>= 32
+    tr <<= 32                                       # mulhr(br, wr) 2^32
+    np.multiply(bi, wi, out=tmp)
+    tr -= tmp
+    tr += _ROUND32
+    tr >>= 32
+    np.multiply(br, wi, out=ti)
+    ti += _ROUND32
+    ti >>= 32
+    ti <<= 32                                       # mulhr(br, wi) 2^32
+    np.multiply(bi, wr, out=tmp)
+    ti += tmp
+    ti += _ROUND32
+    ti >>= 32
+
+
 def _spectrum(xw: np.ndarray, t: FrontendTables) -> tuple[np.ndarray, np.ndarray]:
     """Steps 3-4 (to X) on int64 [rows, window_samples] windowed frames -> (Xr, Xi), int64
-    [rows, num_bins], all values within int32 (module docstring)."""
+    [rows, num_bins], all values within int32 (module docstring). Works on [M, rows] arrays
+    (frames along the last, contiguous axis) so every operation runs over long rows."""
     cfg = t.config
     m_points = cfg.fft_points
     rows = xw.shape[0]
-    zr = np.zeros((rows, m_points), dtype=np.int64)
-    zi = np.zeros((rows, m_points), dtype=np.int64)
+    zr = np.zeros((m_points, rows), dtype=np.int64)
+    zi = np.zeros((m_points, rows), dtype=np.int64)
     half_window = cfg.window_samples // 2
     pos = t.bitrev[:half_window].astype(np.intp)
-    zr[:, pos] = xw[:, 0::2]                        # z[m] at position rev(m); the rest is 0
-    zi[:, pos] = xw[:, 1::2]
+    zr[pos] = xw[:, 0::2].T                         # z[m] at position rev(m); the rest is 0
+    zi[pos] = xw[:, 1::2].T
     tw = t.fft_twiddle.astype(np.int64)
+    tr, ti, tmp = (np.empty((m_points // 2, rows), np.int64) for _ in range(3))
     h = 1
     while h < m_points:
         # positions g + j (a) and g + j + h (b) for every group g (a multiple of 2h), j < h
-        vr = zr.reshape(rows, m_points // (2 * h), 2, h)
-        vi = zi.reshape(rows, m_points // (2 * h), 2, h)
-        ar, ai, br, bi = vr[:, :, 0], vi[:, :, 0], vr[:, :, 1], vi[:, :, 1]
+        shape = (m_points // (2 * h), h, rows)
+        vr = zr.reshape(m_points // (2 * h), 2, h, rows)
+        vi = zi.reshape(m_points // (2 * h), 2, h, rows)
+        ar, ai, br, bi = vr[:, 0], vi[:, 0], vr[:, 1], vi[:, 1]
         w = tw[np.arange(h) * (m_points // (2 * h))]
-        tr, ti = _cmul_half(br, bi, w[:, 0], w[:, 1])
-        tr[..., 0] = br[..., 0] >> 1                # j = 0: the twiddle 1, b halved
-        ti[..., 0] = bi[..., 0] >> 1
-        hr, hi = ar >> 1, ai >> 1
-        zr = np.stack([hr + tr, hr - tr], axis=2).reshape(rows, m_points)
-        zi = np.stack([hi + ti, hi - ti], axis=2).reshape(rows, m_points)
+        str_, sti, stmp = tr.reshape(shape), ti.reshape(shape), tmp.reshape(shape)
+        _cmul_half_into(br, bi, w[:, 0, None], w[:, 1, None], str_, sti, stmp)
+        np.right_shift(br[:, 0], 1, out=str_[:, 0])        # j = 0: the twiddle 1, b halved
+        np.right_shift(bi[:, 0], 1, out=sti[:, 0])
+        ar >>= 1
+        ai >>= 1
+        np.subtract(ar, str_, out=br)                      # b' = (a >> 1) - t
+        np.subtract(ai, sti, out=bi)
+        ar += str_                                         # a' = (a >> 1) + t
+        ai += sti
         h *= 2
     k = np.arange(cfg.num_bins)
     mk = (m_points - k) % m_points
-    sr, si = zr[:, k] + zr[:, mk], zi[:, k] - zi[:, mk]      # S = A + B, B = conj Z[M - k]
-    dr, di = zr[:, k] - zr[:, mk], zi[:, k] + zi[:, mk]      # D = A - B
+    sr, si = zr[k] + zr[mk], zi[k] - zi[mk]                # S = A + B, B = conj Z[M - k]
+    dr, di = zr[k] - zr[mk], zi[k] + zi[mk]                # D = A - B
     v = t.split_twiddle.astype(np.int64)
-    tr, ti = _cmul_half(dr, di, v[:, 0], v[:, 1])
-    return (sr >> 1) + tr, (si >> 1) + ti
+    xr, xi = _cmul_half(dr, di, v[:, 0, None], v[:, 1, None])
+    sr >>= 1
+    si >>= 1
+    xr += sr
+    xi += si
+    return xr.T, xi.T
 
 
 def _power(xr: np.ndarray, xi: np.ndarray, config: FrontendConfig) -> np.ndarray:
@@ -653,7 +686,7 @@ def compute_frame_features(frames: np.ndarray,
     return _features_of_frames(frames, frontend_tables(config))
 
 
-def compute_features(audio: np.ndarray, *, progress: bool = False, chunk_clips: int = 64,
+def compute_features(audio: np.ndarray, *, progress: bool = False, chunk_clips: int = 16,
                      config: FrontendConfig = DEFAULT_CONFIG) -> np.ndarray:
     """int16 audio [N, 16000] -> int32 features [N, 49, 10] (or [16000] -> [49, 10]).
 
