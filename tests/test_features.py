@@ -688,3 +688,23 @@ def test_c_equals_python_on_the_whole_test_split_on_mps2_an386(test_split, tmp_p
     assert bad.size == 0, f"{len(bad)} features differ; first [clip, frame, coef]: {bad[:5].tolist()}"
     assert run.variant == "dsp"
     assert run.instructions.max() <= 40_000
+
+
+@pytest.mark.qemu
+def test_bench_frontend_command(tmp_path, capsys):
+    """`mcuforge bench --frontend`: a figure per board, measured, with the features checked."""
+    require_tool("qemu-system-arm")
+    require_tool("arm-none-eabi-gcc")
+    import json
+
+    from mcuforge.cli import main
+
+    code = main(["bench", "--frontend", "--boards", "mps2_an386,mps2_an385", "--out",
+                 str(tmp_path / "bench"), "--json"])
+    assert code == 0
+    rows = {d["board"]: d for d in json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+            ["frontend"]}
+    assert rows["mps2_an386"]["variant"] == "dsp" and rows["mps2_an385"]["variant"] == "portable"
+    assert 10_000 < rows["mps2_an386"]["instructions_per_hop"] <= 40_000
+    assert rows["mps2_an385"]["instructions_per_hop"] > rows["mps2_an386"]["instructions_per_hop"]
+    assert rows["mps2_an386"]["frames"] == 4 * 49

@@ -32,9 +32,10 @@ from ..builder.render import render_board_sources
 from ..builder.toolchain import cpu_flags, find_toolchain
 from ..cbuild import run_compiler
 from ..emulate.qemu import ICOUNT_SHIFT, find_qemu, ticks_to_instructions
-from ..errors import EmulationError
+from ..errors import EmulationError, McuforgeError, MismatchError
 from ..features import DEFAULT_CONFIG
 from ..resources import FIRMWARE_DIR
+from ..ui import Summary
 
 FRONTEND_DIR = FIRMWARE_DIR / "frontend"
 PROBE_SOURCES = ("mf_frontend.c", "mf_frontend_probe.c")
@@ -42,6 +43,8 @@ PLATFORM_SOURCES = ("startup.S", "vectors.c", "semihost.c")
 PROBE_STACK_BYTES = 8192        # the front end needs about 3.3 KB
 PROBE_MAGIC = 0x4546464D
 HEADER_WORDS = 6
+TABLE_WIDTH = 130
+HOP_SECONDS = DEFAULT_CONFIG.hop_samples / DEFAULT_CONFIG.sample_rate_hz   # 0.02
 IN_FILE, OUT_FILE = "frontend_in.raw", "frontend_out.raw"
 
 
@@ -137,3 +140,57 @@ def bench_clips(seed: int = 0) -> np.ndarray:
     tone = np.round(12000 * np.sin(2 * np.pi * 1000 * n / DEFAULT_CONFIG.sample_rate_hz))
     return np.stack([np.zeros(n.size), np.round(300 * rng.standard_normal(n.size)),
                      rng.integers(-32768, 32768, n.size), tone]).clip(-32768, 32767).astype(np.int16)
+
+
+def frontend_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
+    columns = ["board", "core", "FFT helpers", "instructions / hop", "min", "max",
+               "per 1 s (49 hops)", "share of 20 ms at clock"]
+    body = [[d["board"], d["core"], d["variant"], f"{d['instructions_per_hop']:,}",
+             f"{d['instructions_per_hop_min']:,}", f"{d['instructions_per_hop_max']:,}",
+             f"{d['instructions_per_clip']:,}", f"{d['core_share']:.1%}"] for d in rows]
+    return columns, body
+
+
+def do_bench_frontend(boards: list[Board], out: Path, timeout: float, progress: bool,
+                      as_json: bool, summary: Summary) -> list[dict]:
+    """`mcuforge bench --frontend`: the probe on every board, features checked against Python."""
+    from ..emulate.profile import print_table, text_table
+    from ..features import compute_features
+    from ..ui import progress_bar
+
+    clips = bench_clips()
+    expected = compute_features(clips)
+    rows: list[dict] = []
+    failures: list[str] = []
+    with progress_bar(len(boards), "front end", progress, unit="board") as bar:
+        for board in boards:
+            try:
+                run = run_probe(board, build_probe(board, out / board.id), clips, timeout)
+                if not np.array_equal(run.features, expected):
+                    bad = np.argwhere(run.features != expected)
+                    failures.append(f"{board.id}: {len(bad)} features differ from Python's "
+                                    f"front end, first at [clip, frame, coef] {bad[0].tolist()}")
+                d = run.to_json()
+                # at one instruction per cycle: the share of the core's time one hop takes
+                d["core"] = board.core
+                d["clock_hz"] = board.clock_hz
+                d["core_share"] = d["instructions_per_hop"] / (board.clock_hz * HOP_SECONDS)
+                rows.append(d)
+            except McuforgeError as exc:
+                failures.append(f"{board.id}: {exc}")
+            bar.update(1)
+    columns, body = frontend_table(rows)
+    if body:
+        print_table(text_table(f"mcuforge bench --frontend: instructions per 20 ms hop (QEMU "
+                               f"-icount), {clips.shape[0] * DEFAULT_CONFIG.num_frames} frames "
+                               "per board, features bit-exact with Python; share of the core "
+                               "at 1 instruction per cycle", columns, body, right=columns[3:]),
+                    as_json, TABLE_WIDTH)
+    summary.add("boards", ", ".join(b.id for b in boards), "boards", [b.id for b in boards])
+    summary.add("output", str(out), "out", str(out))
+    summary.data["frontend"] = rows
+    summary.data["failures"] = failures
+    if failures:
+        raise MismatchError(f"{len(failures)} of {len(boards)} board(s) failed: "
+                            + "; ".join(failures))
+    return rows
