@@ -19,9 +19,9 @@
  *   log_frac_bits = 10
  *   log_table_bits = 8
  * Tables sha256 (FrontendTables.sha256): 97aeea1a4c799c016498fac4b6e70df070c918a0f42f2ed5ce3dd2a164ef27e6
- * Spectrum bound: |Z|, |X| <= 1006602396 (< 2^29.91)
- * Power bound: P < 61843773415097 (< 2^45.81)
- * Mel accumulator bound: M + 1 <= 405410016967059 (< 2^48.53)
+ * Spectrum bound: |Z|, |X| <= 1006602408 (< 2^29.91)
+ * Power bound: P < 61843774889613 (< 2^45.81)
+ * Mel accumulator bound: M + 1 <= 405410026633085 (< 2^48.53)
  */
 #ifndef MF_FRONTEND_TABLES_H
 #define MF_FRONTEND_TABLES_H

@@ -42,15 +42,15 @@ Definition (defaults of ``FrontendConfig``; N = fft_size = 512, M = N / 2 = 256 
    Range: every stage is an average of two values, so every magnitude stays within
    max |z| <= sqrt(2) 2^30 plus a few units of rounding per stage (< 2^31: int32 holds every
    component). The output is Z[k] ~= DFT_M(z)[k] / M in natural order, and
-   |Z[k]| <= 2^15 sum(H) / M + eps <= 1,006,618,624 + eps, eps < 3 per stage (``FrontendTables.
-   fft_error_bound``).
+   |Z[k]| <= 2^15 sum(H) / M + eps = 1,006,602,240 + eps, eps < 3 per stage
+   (``fft_error_bound``).
 4. Split into the 512-point spectrum, bins k = 0..128 (128 = 4000 Hz): A = Z[k], B = conj Z[(M-k)
    mod M], S = A + B, D = A - B (|S|, |D| <= 2 |Z| < 2^31: checked when the tables are built),
    X = (S >> 1) + cmul_half(D, V[k]) per component, V[k] = -i e^(-2 pi i k / N) =
    (round_half_up(-2^31 sin(2 pi k / N)), round_half_up(-2^31 cos(2 pi k / N))) (in [-2^31, 0]
    for k <= N / 4; a config may use any k < N / 2).
    X ~= DFT_N(x_w)[k] / M: in int16 sample units times 2^15 / M = 2^7 (7 fractional bits),
-   |X| <= 2^15 sum(H) / M + eps' < 2^30 (eps' = eps + 3).
+   |X| <= 2^15 sum(H) / M + eps' < 2^30 (eps' = 3/2 eps + 3: ``spectrum_error_bound``).
    Power P = round_shift(Xr^2 + Xi^2, 14) (``power_shift`` = 2 (15 - 8)), in squared int16 sample
    units: Xr^2 + Xi^2 <= |X|^2 < 2^60, and P < ``power_bound`` < (sum(H) + 1)^2 < 2^46.
    P ~= (32767/32768)^2 |DFT_N(x Hann)|^2 of the int16 signal.
@@ -143,8 +143,10 @@ def fft_error_bound(config: FrontendConfig) -> int:
 
 
 def spectrum_error_bound(config: FrontendConfig) -> int:
-    """Bound on |X - DFT_N(x_w) / M| after the split step (one more halving and cmul_half)."""
-    return fft_error_bound(config) + _ERROR_PER_STAGE
+    """Bound on |X - DFT_N(x_w) / M| after the split step. X = (S + V D) / 2 = (A (1 + V) +
+    B (1 - V)) / 2 with |V| = 1, and |1 + V| + |1 - V| <= 2 sqrt(2): the errors of A and B (each
+    <= fft_error_bound) reach X at most sqrt(2) < 3/2 times, plus one step's own roundings."""
+    return (3 * fft_error_bound(config) + 1) // 2 + _ERROR_PER_STAGE
 
 
 @dataclass(frozen=True)
@@ -686,7 +688,7 @@ def compute_frame_features(frames: np.ndarray,
     return _features_of_frames(frames, frontend_tables(config))
 
 
-def compute_features(audio: np.ndarray, *, progress: bool = False, chunk_clips: int = 16,
+def compute_features(audio: np.ndarray, *, progress: bool = False, chunk_clips: int = 1,
                      config: FrontendConfig = DEFAULT_CONFIG) -> np.ndarray:
     """int16 audio [N, 16000] -> int32 features [N, 49, 10] (or [16000] -> [49, 10]).
 
