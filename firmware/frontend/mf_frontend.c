@@ -224,7 +224,7 @@ void mf_frontend_compute_frame(const int16_t *frame, int32_t *features)
 {
     int32_t z[2 * MF_M];             /* the FFT's work buffer, complex interleaved */
     uint64_t power[MF_NUM_BINS];     /* P < 2^46 */
-    uint32_t logmel[MF_NUM_MEL];     /* L in [0, 50176] */
+    int32_t logmel[MF_NUM_MEL];      /* L in [0, 50176] */
     unsigned k;
     int j, i;
 
@@ -255,7 +255,7 @@ void mf_frontend_compute_frame(const int16_t *frame, int32_t *features)
             acc += (p[i] * (uint64_t)w[i] + (uint64_t)MF_HALF) >> MF_Q_BITS;
         }
         /* Step 6: L = log2_q10(M + 1); M + 1 >= 1. */
-        logmel[j] = mf_log2_q10(acc + 1u);
+        logmel[j] = (int32_t)mf_log2_q10(acc + 1u);
     }
 
     /* Step 7: F[i] = round_shift(sum_j L[j] D[i][j], 15); |L D| < 2^16 * 7328 < 2^29,
