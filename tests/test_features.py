@@ -709,3 +709,11 @@ def test_bench_frontend_command(tmp_path, capsys):
     assert 10_000 < rows["mps2_an386"]["instructions_per_hop"] <= 40_000
     assert rows["mps2_an385"]["instructions_per_hop"] > rows["mps2_an386"]["instructions_per_hop"]
     assert rows["mps2_an386"]["frames"] == 4 * 49
+
+
+def test_bench_frontend_takes_no_models(capsys):
+    from mcuforge.cli import main
+
+    code = main(["bench", "--frontend", "model.tflite"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1 and "--frontend measures the audio front end alone" in err[0]

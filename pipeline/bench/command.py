@@ -183,6 +183,10 @@ def do_bench(models: Sequence[str], boards: str | None, kernels: str | None, vec
     if frontend:
         from .frontend import do_bench_frontend
 
+        if models or kernels or layers:
+            raise BenchError("--frontend measures the audio front end alone: it takes no MODEL, "
+                             "--kernels or --layers")
+
         find_toolchain()
         find_qemu()
         root = Path(out) if out else DEFAULT_OUT / "frontend"
