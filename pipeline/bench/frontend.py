@@ -1,7 +1,7 @@
 """`mcuforge bench --frontend`: the integer audio front end's cost per 20 ms hop on the emulated
 boards, and its features, under QEMU.
 
-A probe image (firmware/frontend/mf_frontend_probe.c, the front end, and the board's platform
+A probe image (firmware/frontend/probe/mf_frontend_probe.c, the front end, and the board's platform
 drivers) reads int16 clips through semihosting, computes every frame with
 ``mf_frontend_compute_frame`` between two reads of the board's counter and writes the features
 and the ticks back. Under ``-icount`` the ticks are exact instruction counts
@@ -38,7 +38,9 @@ from ..resources import FIRMWARE_DIR
 from ..ui import Summary
 
 FRONTEND_DIR = FIRMWARE_DIR / "frontend"
-PROBE_SOURCES = ("mf_frontend.c", "mf_frontend_probe.c")
+# the probe's main sits in its own folder: firmware/frontend/*.c is the front end alone, which
+# other builds (the streaming application) take whole
+PROBE_SOURCES = ("mf_frontend.c", "probe/mf_frontend_probe.c")
 PLATFORM_SOURCES = ("startup.S", "vectors.c", "semihost.c")
 PROBE_STACK_BYTES = 8192        # the front end needs about 3.3 KB
 PROBE_MAGIC = 0x4546464D
