@@ -726,3 +726,13 @@ def test_bench_frontend_takes_no_models(capsys):
     code = main(["bench", "--frontend", "model.tflite"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code != 0 and len(err) == 1 and "--frontend measures the audio front end alone" in err[0]
+
+
+@pytest.mark.qemu
+def test_bench_frontend_needs_an_exact_counter(tmp_path, capsys):
+    from mcuforge.cli import main
+
+    code = main(["bench", "--frontend", "--boards", "microbit", "--out", str(tmp_path / "b")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1
+    assert "microbit: its counter (systick) does not count instructions exactly" in err[0]

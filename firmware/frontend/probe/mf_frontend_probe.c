@@ -66,7 +66,7 @@ static void sh_close(uint32_t handle)
 
 void mf_port_exit(int code)
 {
-    mf_semihost_exit(code);
+    mf_exit(code);
 }
 
 int main(void)
