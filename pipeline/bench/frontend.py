@@ -106,6 +106,7 @@ def run_probe(board: Board, elf: Path, clips: np.ndarray, timeout: float = 600.0
     cfg = DEFAULT_CONFIG
     clips = np.ascontiguousarray(clips, dtype="<i2")
     require_exact_counter(board)
+    assert board.qemu is not None and board.counter.clock_hz is not None   # checked just above
     with tempfile.TemporaryDirectory(prefix="mf-frontend-") as tmp:
         work = Path(tmp)
         (work / IN_FILE).write_bytes(clips.tobytes())
