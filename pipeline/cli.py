@@ -114,7 +114,7 @@ def cmd_bench(args, summary: Summary) -> None:
 
     do_bench(args.models, args.boards, args.kernels, args.vectors, args.seed, args.timeout, args.out,
              args.cmsis_nn, args.cmsis_core, _progress(args), summary, as_json=args.json,
-             force=args.force, layers=args.layers)
+             force=args.force, layers=args.layers, frontend=args.frontend)
 
 
 def cmd_report(args, summary: Summary) -> None:
@@ -295,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", action="store_true",
                    help="also time every layer and print, per model and board, each layer's "
                    "instructions on every backend side by side (with optimized / cmsis-nn)")
+    p.add_argument("--frontend", action="store_true",
+                   help="measure the integer audio front end instead: instructions per 20 ms hop "
+                   "on every board (--boards), its features checked against Python's")
     p.set_defaults(func=cmd_bench, title="mcuforge bench")
 
     p = sub.add_parser("report", parents=[common],

@@ -176,9 +176,26 @@ def layer_tables(rows: list[dict], backends: list[str]) -> list[tuple[str, list[
 def do_bench(models: Sequence[str], boards: str | None, kernels: str | None, vectors: int,
              seed: int, timeout: float, out: str | None, cmsis_nn: str | None,
              cmsis_core: str | None, progress: bool, summary: Summary,
-             as_json: bool = False, force: bool = False, layers: bool = False) -> list[dict]:
+             as_json: bool = False, force: bool = False, layers: bool = False,
+             frontend: bool = False) -> list[dict]:
     """The `bench` command; returns the rows (as in the JSON)."""
     t_start = time.monotonic()
+    if frontend:
+        from .frontend import do_bench_frontend
+
+        if models or kernels or layers:
+            raise BenchError("--frontend measures the audio front end alone: it takes no MODEL, "
+                             "--kernels or --layers")
+
+        find_toolchain()
+        find_qemu()
+        root = Path(out) if out else DEFAULT_OUT / "frontend"
+        check_output_dir(root, force)
+        mark_dir(ensure_dir(root))
+        rows = do_bench_frontend(bench_boards(boards), root, timeout, progress, as_json, summary)
+        summary.add("wall time", f"{time.monotonic() - t_start:.0f} s", "seconds",
+                    round(time.monotonic() - t_start, 1))
+        return rows
     paths = [Path(m) for m in models] if models else default_models()
     if not paths:
         raise BenchError(f"no models to measure: name .tflite files, set {MODELS_ENV}, or make a "

@@ -121,17 +121,13 @@ def board_defines(board: Board) -> list[tuple[str, str]]:
     return defines
 
 
-def firmware_context(model: ModelInfo, board: Board, stack_bytes: int,
-                     framework: str | None = None) -> dict:
+def board_context(board: Board, stack_bytes: int, framework: str | None = None) -> dict:
+    """The board's part of the template context: memory map, stack, early init, constants."""
     counter_name, counter_hz = counter_for(board, framework)
     fc = board.flash_config
     return {
         "version": __version__,
-        "header": generated_header(__version__, model.source_name, model.sha256),
-        "header_text": generated_notice(__version__, model.source_name, model.sha256),
         "board": board,
-        "model": model,
-        "guard": model.macro_prefix,
         "code": _region(board.code_region),
         "data": _region(board.data_region),
         "stack_bytes": stack_bytes,
@@ -147,6 +143,17 @@ def firmware_context(model: ModelInfo, board: Board, stack_bytes: int,
         "use_dwt": counter_name == "dwt",
         "dwt_unlock": counter_name == "dwt" and dwt_needs_unlock(board),
         "stream_app": None,     # the mf_app_stream the glue serves STREAM with (FirmwareExtra)
+    }
+
+
+def firmware_context(model: ModelInfo, board: Board, stack_bytes: int,
+                     framework: str | None = None) -> dict:
+    return {
+        **board_context(board, stack_bytes, framework),
+        "header": generated_header(__version__, model.source_name, model.sha256),
+        "header_text": generated_notice(__version__, model.source_name, model.sha256),
+        "model": model,
+        "guard": model.macro_prefix,
     }
 
 
@@ -168,6 +175,19 @@ def render_firmware_sources(model: ModelInfo, board: Board, out_dir: Path, stack
     context["stream_app"] = stream_app
     out_dir.mkdir(parents=True, exist_ok=True)
     for filename in only:
+        (out_dir / filename).write_text(env.get_template(GENERATED_FILES[filename]).render(context))
+
+
+BOARD_FILES = ("linker.ld", "mf_board.h", "mf_board.c")
+
+
+def render_board_sources(board: Board, out_dir: Path, stack_bytes: int, source: str) -> None:
+    """BOARD_FILES for a bare-metal program without a model (``source`` names what it is, for
+    the generated-file header): the front end's probe image, say."""
+    env = environment()
+    context = {**board_context(board, stack_bytes), "header": generated_header(__version__, source)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for filename in BOARD_FILES:
         (out_dir / filename).write_text(env.get_template(GENERATED_FILES[filename]).render(context))
 
 
