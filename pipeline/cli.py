@@ -105,6 +105,13 @@ def cmd_bench(args, summary: Summary) -> None:
              force=args.force, layers=args.layers)
 
 
+def cmd_search(args, summary: Summary) -> None:
+    from .search.command import do_search
+
+    do_search(args.recipe, args.board, args.trials, args.max_latency_ms, args.out, args.address,
+              args.resume, _progress(args), summary, as_json=args.json, force=args.force)
+
+
 def cmd_boards(args, summary: Summary) -> None:
     from .boards_command import do_boards
 
@@ -224,6 +231,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also time every layer and print, per model and board, each layer's "
                    "instructions on every backend side by side (with optimized / cmsis-nn)")
     p.set_defaults(func=cmd_bench, title="mcuforge bench")
+
+    p = sub.add_parser("search", parents=[common, force],
+                       help="the most accurate model of a recipe's search space that fits a board (Ray Tune)")
+    p.add_argument("recipe", help="recipe YAML with a search section, e.g. models/digits_cnn.yaml")
+    p.add_argument("--board", required=True, help="board id from `mcuforge boards`, e.g. nucleo_l031k6")
+    p.add_argument("--trials", type=_at_least(1), metavar="N",
+                   help="candidates drawn from the space (default: the recipe's search.candidates)")
+    p.add_argument("--max-latency-ms", type=_at_least(0.001, float), metavar="X",
+                   help="reject candidates slower than this at the board's clock")
+    p.add_argument("--out", help="search folder (default build/search/<recipe name>)")
+    p.add_argument("--address", help="Ray cluster to run on, HOST:PORT (default: a local Ray)")
+    p.add_argument("--resume", action="store_true", help="continue the search in --out from Ray's state")
+    p.set_defaults(func=cmd_search, title="mcuforge search")
 
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")
     p.set_defaults(func=cmd_boards, title="mcuforge boards")

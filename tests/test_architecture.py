@@ -28,6 +28,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("emulate",),
     ("flash", "device"),
     ("bench",),          # builds and emulates models for every board and backend
+    ("search",),         # trains, quantizes, checks and benches candidates (Ray Tune)
     ("report",),
 )
 # Shared utilities: any stage may import them, and they import no stage.
