@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,8 +25,10 @@ from conftest import require_module, require_tool
 pytestmark = [pytest.mark.slow, pytest.mark.train, pytest.mark.cross, pytest.mark.qemu]
 
 REPO = Path(__file__).resolve().parents[1]
+# RAY_AUTH_MODE: `ray start --head` (Ray >= 2.5x) turns token authentication on by default; this
+# throwaway loopback cluster goes without, so the test needs no token file.
 ENV = {**os.environ, "RAY_DISABLE_USAGE_STATS": "1", "TF_NUM_INTRAOP_THREADS": "1",
-       "TF_NUM_INTEROP_THREADS": "1"}
+       "TF_NUM_INTEROP_THREADS": "1", "RAY_AUTH_MODE": "disabled"}
 
 
 def _recipe(tmp_path: Path, space: dict, name: str) -> Path:
@@ -94,21 +97,27 @@ def _free_port() -> int:
 def _ray_node(args: list[str], temp_dir: str) -> subprocess.Popen:
     """`ray start ... --block`: the node lives as long as this process, which stops what it
     started when it is terminated (so the test stops only its own nodes, by process id)."""
-    ray = Path(sys.executable).with_name("ray")
-    return subprocess.Popen([str(ray), "start", *args, "--num-cpus", "1", "--block",
+    # the `ray` script of this interpreter's Ray (its workers then run this interpreter too)
+    return subprocess.Popen([sys.executable, "-m", "ray.scripts.scripts", "start", *args, "--num-cpus", "1", "--block",
                              "--disable-usage-stats", "--temp-dir", temp_dir],
                             env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
 
 
 def _stop(node: subprocess.Popen) -> None:
-    if node.poll() is None:
-        os.killpg(node.pid, signal.SIGTERM)
+    """SIGTERM to the node's process group (its own session: only what this test started), then
+    SIGKILL to what is left of it (Ray's GCS server can outlive `ray start --block`)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
-            node.wait(timeout=60)
+            os.killpg(node.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            node.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(node.pid, signal.SIGKILL)
-            node.wait()
+            pass
+        time.sleep(2 if sig == signal.SIGTERM else 0)
+    node.wait()
 
 
 def _wait_for_port(port: int, node: subprocess.Popen, seconds: float = 120) -> None:
@@ -133,13 +142,19 @@ def test_search_on_a_ray_cluster_through_address(tmp_path):
     try:
         _wait_for_port(port, head)
         nodes.append(_ray_node(["--address", f"127.0.0.1:{port}"], temp_dir))
-        recipe = _recipe(tmp_path, {"model.width": [4, 8], "features.size": [12]}, "cluster")
+        # width 32 is over the latency limit at 25 MHz (counted before training)
+        recipe = _recipe(tmp_path, {"model.width": [4, 8, 32], "features.size": [12]}, "cluster")
         got = _mcuforge("search", str(recipe), "--board", "mps2_an386", "--out",
-                        str(tmp_path / "search"), "--address", f"127.0.0.1:{port}")
+                        str(tmp_path / "search"), "--address", f"127.0.0.1:{port}",
+                        "--max-latency-ms", "20")
         assert got["address"] == f"127.0.0.1:{port}"
+        wide = got["candidates"][2]
+        assert not wide["searched"] and wide["latency_ms"] > 20 and "latency" in wide["reason"]
         assert [t["status"] for t in got["trials"]] == ["finished", "finished"]
+        assert all(t["latency_ms"] <= 20 for t in got["trials"])
         assert got["winner"] is not None and Path(got["winner_recipe"]).is_file()
         assert got["counted_on"] == "mps2_an386"
     finally:
         for node in reversed(nodes):
             _stop(node)
+        shutil.rmtree(temp_dir, ignore_errors=True)

@@ -150,7 +150,15 @@ def _init_ray(ray, address: str | None) -> None:
             ray.init(num_cpus=min(LOCAL_CPUS, os.cpu_count() or 1), **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"--address {address}" if address else "local Ray"
-        raise SearchError(f"{where}: Ray did not start: {' '.join(str(exc).split())[:300]}") from None
+        # Ray's own reason (e.g. a cluster with token authentication) is in the cause
+        cause = f" ({_first_line(exc.__cause__)})" if exc.__cause__ is not None else ""
+        raise SearchError(f"{where}: Ray did not start: {_first_line(exc)}{cause}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    text = lines[-1] if lines else type(exc).__name__
+    return " ".join(text.split())[:300]
 
 
 def _run_trials(ray, tune, rows: list[dict], cands: dict[int, Candidate], board: Board,
