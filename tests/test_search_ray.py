@@ -82,6 +82,16 @@ def test_local_search_prunes_and_the_winner_reproduces(tmp_path):
     assert best["index"] in got["pareto"]
     assert (out / "search.json").is_file()
 
+    # --resume picks up Ray's experiment state: every trial is done, so nothing trains again
+    keras_files = sorted((out / "trials").glob("*/model.keras"))
+    stamps = [f.stat().st_mtime_ns for f in keras_files]
+    resumed = _mcuforge("search", str(recipe), "--board", "nucleo_l031k6", "--out", str(out),
+                        "--resume")
+    errors = [t.get("error") for t in resumed["trials"] if t["status"] != "finished"]
+    assert resumed["trials"] == got["trials"], errors
+    assert resumed["winner"] == best
+    assert [f.stat().st_mtime_ns for f in keras_files] == stamps
+
     # the winner's recipe is an ordinary recipe: `mcuforge run` trains it again, exactly
     again = _mcuforge("run", got["winner_recipe"], "--out", str(tmp_path / "again"))
     assert again["int8_accuracy"] == best["int8_accuracy"]

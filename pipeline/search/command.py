@@ -18,8 +18,10 @@ fits the board (and the latency limit), found with Ray Tune.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import socket
 import time
 from pathlib import Path
@@ -131,6 +133,17 @@ def prune(cands: list[Candidate], board: Board, root: Path, max_latency_ms: floa
     return rows
 
 
+def _pruned_before(path: Path, key: dict) -> list[dict] | None:
+    """On --resume: the pruning of the same candidates for the same board and limits, if saved."""
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or any(saved.get(k) != v for k, v in key.items()):
+        return None
+    return saved.get("rows")
+
+
 def _smallest_need(rows: list[dict], board: Board) -> str:
     best = min(rows, key=lambda r: (r["ram_bytes"] or 1 << 62, r["flash_bytes"]))
     return (f"the smallest, {best['name']} ({best['label']}), {best['reason'] or 'does not fit'}; "
@@ -147,7 +160,8 @@ def _init_ray(ray, address: str | None) -> None:
         if address:
             ray.init(address=address, **kwargs)
         else:
-            ray.init(num_cpus=min(LOCAL_CPUS, os.cpu_count() or 1), **kwargs)
+            # "local": a Ray of its own, never one that another search or `ray start` runs here
+            ray.init(address="local", num_cpus=min(LOCAL_CPUS, os.cpu_count() or 1), **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"--address {address}" if address else "local Ray"
         # Ray's own reason (e.g. a cluster with token authentication) is in the cause
@@ -238,9 +252,18 @@ def do_search(recipe_path: str, board_name: str, trials: int | None, max_latency
     root = Path(out or Path("build") / "search" / recipe.name)
     check_output_dir(root, force or resume, inputs=(recipe_path,))
     mark_dir(ensure_dir(root))
+    if not resume:      # a new search replaces the trials and Ray state of an earlier one
+        for old in ("ray", "trials", "candidates"):
+            shutil.rmtree(root / old, ignore_errors=True)
     cpi = spec.cycles_per_instruction
 
-    rows = prune(cands, board, root, max_latency_ms, cpi, progress)
+    pruned = root / "candidates.json"
+    key = {"board": board.id, "max_latency_ms": max_latency_ms, "cycles_per_instruction": cpi,
+           "recipes": hashlib.sha256("".join(c.text for c in cands).encode()).hexdigest()}
+    rows = _pruned_before(pruned, key) if resume else None
+    if rows is None:
+        rows = prune(cands, board, root, max_latency_ms, cpi, progress)
+        write_text_atomic(pruned, json.dumps({**key, "rows": rows}, indent=2, default=str) + "\n")
     rejected = [r for r in rows if not r["searched"]]
     if len(rejected) == len(rows):
         raise SearchError(f"{board.id}: none of the {len(rows)} candidates of {recipe_path} fits: "
