@@ -160,8 +160,11 @@ def test_search_on_a_ray_cluster_through_address(tmp_path):
         assert got["address"] == f"127.0.0.1:{port}"
         wide = got["candidates"][2]
         assert not wide["searched"] and wide["latency_ms"] > 20 and "latency" in wide["reason"]
-        assert [t["status"] for t in got["trials"]] == ["finished", "finished"]
-        assert all(t["latency_ms"] <= 20 for t in got["trials"])
+        # ASHA may stop the weaker of the two after its first epoch
+        statuses = [t["status"] for t in got["trials"]]
+        assert len(statuses) == 2 and "finished" in statuses, statuses
+        assert set(statuses) <= {"finished", "stopped early (ASHA)"}, got["trials"]
+        assert all(t["latency_ms"] <= 20 for t in got["trials"] if t["status"] == "finished")
         assert got["winner"] is not None and Path(got["winner_recipe"]).is_file()
         assert got["counted_on"] == "mps2_an386"
     finally:
