@@ -123,6 +123,13 @@ def cmd_report(args, summary: Summary) -> None:
     do_report(args.folder, args.board, args.out, args.force, _progress(args), summary)
 
 
+def cmd_search(args, summary: Summary) -> None:
+    from .search.command import do_search
+
+    do_search(args.recipe, args.board, args.trials, args.max_latency_ms, args.out, args.address,
+              args.resume, _progress(args), summary, as_json=args.json, force=args.force)
+
+
 def cmd_boards(args, summary: Summary) -> None:
     from .boards_command import do_boards
 
@@ -339,6 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--voices", choices=("test", "validation"), default="test",
                    help="the synthetic set's test voices (default) or validation voices")
     p.set_defaults(func=cmd_make_stream, title="mcuforge make-stream")
+
+    p = sub.add_parser("search", parents=[common, force],
+                       help="the most accurate model of a recipe's search space that fits a board (Ray Tune)")
+    p.add_argument("recipe", help="recipe YAML with a search section, e.g. models/digits_cnn.yaml")
+    p.add_argument("--board", required=True, help="board id from `mcuforge boards`, e.g. nucleo_l031k6")
+    p.add_argument("--trials", type=_at_least(1), metavar="N",
+                   help="candidates drawn from the space (default: the recipe's search.candidates)")
+    p.add_argument("--max-latency-ms", type=_at_least(0.001, float), metavar="X",
+                   help="reject candidates slower than this at the board's clock")
+    p.add_argument("--out", help="search folder (default build/search/<recipe name>)")
+    p.add_argument("--address", help="Ray cluster to run on, HOST:PORT (default: a local Ray)")
+    p.add_argument("--resume", action="store_true", help="continue the search in --out from Ray's state")
+    p.set_defaults(func=cmd_search, title="mcuforge search")
 
     p = sub.add_parser("boards", parents=[common], help="list the boards of boards.yaml")
     p.set_defaults(func=cmd_boards, title="mcuforge boards")

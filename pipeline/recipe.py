@@ -72,8 +72,8 @@ class Architecture:
 
 
 ARCHITECTURES = {
-    "ds_cnn": Architecture(KWS, {"width": 64, "blocks": 4, "dropout": 0.2}),
-    "cnn": Architecture(IMAGES, {"width": 16, "blocks": 2, "dropout": 0.25}),
+    "ds_cnn": Architecture(KWS, {"width": 64, "blocks": 4, "kernel_size": 3, "dropout": 0.2}),
+    "cnn": Architecture(IMAGES, {"width": 16, "blocks": 2, "kernel_size": 3, "dropout": 0.25}),
     "mobilenet_v1": Architecture(IMAGES, {"width": 0.25, "dropout": 0.1}, integer_width=False),
     "resnet8": Architecture(IMAGES, {"width": 16, "dropout": 0.0}),
 }
@@ -126,6 +126,8 @@ class ModelSpec:
     # resnet8: filters of the first stack (then 2x, 4x); mobilenet_v1: width multiplier alpha.
     width: float | None = None
     blocks: int | None = field(default=None, metadata=_only("ds_cnn", "cnn"))
+    # ds_cnn: of the depthwise convolutions; cnn: of every convolution (square, odd)
+    kernel_size: int | None = field(default=None, metadata=_only("ds_cnn", "cnn"))
     dropout: float | None = None         # before the classifier (ds_cnn: also after the first conv)
 
     def __post_init__(self) -> None:
@@ -182,6 +184,27 @@ class StreamSpec:
     refractory_s: float = 1.5            # seconds without a detection after one
 
 
+# The recipe sections a search may vary (search.space keys are "<section>.<key>"). The dataset is
+# left out (a search compares models on one data set) and so is training.epochs (search.epochs).
+SEARCHABLE_SECTIONS = ("features", "model", "training", "augmentation", "quantization")
+NOT_SEARCHABLE = {"training.epochs"}
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """What `mcuforge search` varies and how long each candidate trains. ``space`` maps a recipe
+    key ("model.width") to its choices; the candidates are the combinations (all of them, or
+    ``candidates`` drawn with ``seed`` when there are more)."""
+
+    space: dict[str, list] = field(default_factory=dict)
+    epochs: int = 2                      # per candidate: the winner's recipe trains as many
+    candidates: int = 8                  # drawn from the space (every one when it has fewer)
+    seed: int = 0                        # which candidates are drawn
+    # latency = instructions x cycles_per_instruction / the board's clock (an assumption: the
+    # emulator counts instructions, not cycles)
+    cycles_per_instruction: float = 1.0
+
+
 @dataclass(frozen=True)
 class Recipe:
     name: str
@@ -195,6 +218,7 @@ class Recipe:
     augmentation: AugmentationSpec = field(default_factory=AugmentationSpec)
     quantization: QuantizationSpec = field(default_factory=QuantizationSpec)
     stream: StreamSpec = field(default_factory=StreamSpec)
+    search: SearchSpec | None = None     # only `mcuforge search` reads it
 
     def __post_init__(self) -> None:
         # Task-dependent defaults of the keys left out, so the loaded recipe holds resolved values.
@@ -334,6 +358,8 @@ def _check(recipe: Recipe, data: dict) -> None:
         raise RecipeError(f"{src}: model.width: {md.architecture} takes a whole number of channels, "
                           f"got {width}")
     _positive(src, "model.blocks", md.blocks)
+    if md.kernel_size is not None and (md.kernel_size < 1 or md.kernel_size % 2 == 0):
+        raise RecipeError(f"{src}: model.kernel_size: must be a positive odd number, got {md.kernel_size}")
     if not 0.0 <= md.dropout < 1.0:
         raise RecipeError(f"{src}: model.dropout: must be in [0, 1), got {md.dropout}")
     if md.architecture == "cnn" and md.blocks is not None and ft.size < 2 ** md.blocks:
@@ -359,6 +385,37 @@ def _check(recipe: Recipe, data: dict) -> None:
     if not 0.0 < st.threshold < 1.0:
         raise RecipeError(f"{src}: stream.threshold: a mean posterior, must be in (0, 1), "
                           f"got {st.threshold}")
+    if recipe.search is not None:
+        _check_search(src, recipe.search)
+
+
+def _check_search(src: Path, spec: SearchSpec) -> None:
+    """The search section on its own: known keys, non-empty lists of distinct choices. Whether
+    every combination is a valid recipe is the search's own check (it builds each one)."""
+    if not isinstance(spec.space, dict) or not spec.space:
+        raise RecipeError(f"{src}: search.space: empty; give at least one recipe key and its "
+                          f"choices, e.g. model.width: [8, 16]")
+    for key, choices in spec.space.items():
+        where = f"search.space.{key}"
+        section, _, name = str(key).partition(".")
+        if section not in SEARCHABLE_SECTIONS or not name or "." in name:
+            raise RecipeError(f"{src}: {where}: not a searchable key; give <section>.<key> with "
+                              f"section one of {', '.join(SEARCHABLE_SECTIONS)}")
+        names = [f.name for f in dataclasses.fields(typing.get_type_hints(Recipe)[section])]
+        if name not in names:
+            raise RecipeError(f"{src}: {where}: unknown key '{section}.{name}'{_close(name, names)}")
+        if key in NOT_SEARCHABLE:
+            raise RecipeError(f"{src}: {where}: set by search.epochs, not searchable")
+        if not isinstance(choices, list) or not choices:
+            raise RecipeError(f"{src}: {where}: expected a non-empty list of choices, got {choices!r}")
+        if any(isinstance(c, (dict, list)) for c in choices):
+            raise RecipeError(f"{src}: {where}: choices must be single values, got {choices!r}")
+        seen = [repr(c) for c in choices]
+        if len(set(seen)) != len(seen):
+            raise RecipeError(f"{src}: {where}: a choice appears twice in {choices!r}")
+    for key in ("epochs", "candidates"):
+        _positive(src, f"search.{key}", getattr(spec, key))
+    _positive(src, "search.cycles_per_instruction", spec.cycles_per_instruction)
 
 
 def load_recipe(path: str | Path) -> Recipe:
@@ -379,6 +436,12 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
     if not isinstance(data, dict):
         raise RecipeError(f"{path}: expected a mapping of recipe keys")
+    return recipe_from_data(data, path)
+
+
+def recipe_from_data(data: dict, path: Path) -> Recipe:
+    """The recipe of already-parsed YAML ``data`` (the keys of a recipe file), checked as
+    load_recipe checks a file; ``path`` names it in errors (and is the file a stage copies)."""
     data = dict(data)
     name = data.pop("name", path.stem)
     if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum():

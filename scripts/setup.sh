@@ -27,5 +27,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "setup: installing mcuforge and its Python dependencies into .venv (pip)"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[train,report,test]"
+.venv/bin/python -m pip install -q -e ".[train,report,search,test]"
 echo "setup: done ($(.venv/bin/mcuforge --version))"

@@ -29,6 +29,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("flash", "device"),
     ("bench",),          # builds and emulates models for every board and backend
     ("stream",),         # the streaming KWS application: host build, QEMU, `run --board` report
+    ("search",),         # trains, quantizes, checks and benches candidates (Ray Tune)
     ("report",),
 )
 # Shared utilities: any stage may import them, and they import no stage.

@@ -27,13 +27,15 @@ def build_model(spec: ModelSpec, input_shape: tuple[int, ...], num_classes: int,
     if spec.architecture == "ds_cnn":
         from .dscnn import build_ds_cnn
 
-        assert spec.width is not None and spec.blocks is not None
-        return build_ds_cnn(input_shape, num_classes, width=int(spec.width), blocks=spec.blocks, **common)
+        assert spec.width is not None and spec.blocks is not None and spec.kernel_size is not None
+        return build_ds_cnn(input_shape, num_classes, width=int(spec.width), blocks=spec.blocks,
+                            kernel_size=spec.kernel_size, **common)
     if spec.architecture == "cnn":
         from .cnn import build_cnn
 
-        assert spec.width is not None and spec.blocks is not None
-        return build_cnn(input_shape, num_classes, width=int(spec.width), blocks=spec.blocks, **common)
+        assert spec.width is not None and spec.blocks is not None and spec.kernel_size is not None
+        return build_cnn(input_shape, num_classes, width=int(spec.width), blocks=spec.blocks,
+                         kernel_size=spec.kernel_size, **common)
     if spec.architecture == "mobilenet_v1":
         from .mobilenet import build_mobilenet_v1
 

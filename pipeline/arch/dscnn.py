@@ -1,7 +1,8 @@
 """DS-CNN for keyword spotting, as in MLPerf Tiny KWS, with a width parameter.
 
 [49, 10, 1] features -> conv 10x4 stride 2 (width ch) -> BN -> ReLU -> dropout
--> blocks x (depthwise 3x3 -> BN -> ReLU -> pointwise 1x1 (width ch) -> BN -> ReLU)
+-> blocks x (depthwise k x k (k = kernel_size, 3 in MLPerf Tiny) -> BN -> ReLU -> pointwise 1x1
+(width ch) -> BN -> ReLU)
 -> dropout -> average pool over the whole map -> flatten -> dense(num_classes) -> softmax.
 The int8 converter folds every BN into the conv before it and fuses the ReLUs, so the deployed
 graph is CONV_2D, (DEPTHWISE_CONV_2D, CONV_2D) x blocks, AVERAGE_POOL_2D, RESHAPE,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 
 def build_ds_cnn(input_shape: tuple[int, ...], num_classes: int, *, width: int = 64, blocks: int = 4,
+                 kernel_size: int = 3,
                  dropout: float = 0.2, batchnorm_momentum: float = 0.9,
                  batch_size: int | None = None):
     """``batch_size=1`` builds the export graph: a fixed batch keeps the converter from emitting
@@ -27,7 +29,7 @@ def build_ds_cnn(input_shape: tuple[int, ...], num_classes: int, *, width: int =
     x = layers.ReLU()(bn()(x))
     x = layers.Dropout(dropout)(x)
     for _ in range(blocks):
-        x = layers.DepthwiseConv2D((3, 3), padding="same", use_bias=False)(x)
+        x = layers.DepthwiseConv2D((kernel_size, kernel_size), padding="same", use_bias=False)(x)
         x = layers.ReLU()(bn()(x))
         x = layers.Conv2D(width, (1, 1), use_bias=False)(x)
         x = layers.ReLU()(bn()(x))

@@ -83,7 +83,9 @@ def _bar(slots: list[tuple[int, int, bool]], arena: int) -> str:
     return "".join(cells)
 
 
-def _fit(analysis: Analysis, board: Board) -> dict:
+def fit_board(analysis: Analysis, board: Board) -> dict:
+    """Flash and RAM of the analysed model on ``board`` with its default kernels, against its
+    regions (the figures of the fits table; `mcuforge search` prunes with them too)."""
     plan = analysis.plan_for(board)
     io_bytes = sum(analysis.folded.tensor(t).nbytes
                    for t in analysis.folded.inputs + analysis.folded.outputs)
@@ -161,7 +163,7 @@ def do_check(model_path: str, board_name: str | None, as_json: bool, summary: Su
     name = analysis.graph.name
     plan = analysis.plan_for(boards[0]) if board_name else analysis.plan()
     timeline = _timeline(plan)
-    fits = [_fit(analysis, b) for b in boards]
+    fits = [fit_board(analysis, b) for b in boards]
     _print_tables(analysis, plan, timeline, fits, as_json)
 
     counts = {s: sum(op.status == s for op in analysis.ops) for s in ("supported", "folded", "unsupported")}

@@ -19,16 +19,23 @@ from .convert import convert_int8, export_model, quantize_input
 from .metrics import QuantizeMetrics, confusion_matrix
 
 
+def representative_inputs(recipe: Recipe, features: FeatureSet) -> np.ndarray:
+    """The calibration set: ``quantization.representative_samples`` float inputs of the training
+    split, drawn with the training seed."""
+    rng = np.random.default_rng(recipe.training.seed)
+    count = min(recipe.quantization.representative_samples, len(features.y_train))
+    pick = rng.choice(len(features.y_train), size=count, replace=False)
+    return features.as_float(features.x_train[pick])
+
+
 def quantize(recipe: Recipe, run: RunDir, *, progress: bool = True) -> QuantizeMetrics:
     tf = require_tensorflow()
     import keras
 
     features = FeatureSet.load(run.require(run.features, "train"))
     model = keras.models.load_model(run.require(run.float_model, "train"))
-    rng = np.random.default_rng(recipe.training.seed)
-    count = min(recipe.quantization.representative_samples, len(features.y_train))
-    pick = rng.choice(len(features.y_train), size=count, replace=False)
-    representative = features.as_float(features.x_train[pick])
+    representative = representative_inputs(recipe, features)
+    count = len(representative)
 
     export = export_model(recipe, model, representative.shape[1:], len(features.classes))
     tflite = convert_int8(tf, export, representative)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..boards import Board
 from ..check.analyse import Analysis
-from ..check.command import _fit as check_fit
+from ..check.command import fit_board
 from .html import Section
 
 ID, TITLE = "fit", "Fit"
@@ -28,7 +28,7 @@ class BoardFit:
 
 
 def board_fits(analysis: Analysis, boards: list[Board]) -> list[BoardFit]:
-    return [BoardFit(check_fit(analysis, b)) for b in boards]
+    return [BoardFit(fit_board(analysis, b)) for b in boards]
 
 
 def _margin(n: int) -> str:

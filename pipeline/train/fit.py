@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +22,9 @@ from .metrics import TrainMetrics
 
 
 def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
-          progress: bool = True) -> TrainMetrics:
+          progress: bool = True, callbacks: Sequence[Any] = ()) -> TrainMetrics:
+    """``callbacks``: more Keras callbacks (they watch, e.g. report every epoch to a search;
+    they must not change the training, so a recipe trains the same with or without them)."""
     tf = require_tensorflow()
     import keras
 
@@ -56,13 +60,13 @@ def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
         val_data = image_batches(tf, features, features.x_val, features.y_val, spec.batch_size)
         history = model.fit(train_data, validation_data=val_data, epochs=spec.epochs,
                             shuffle=False,  # the tf.data pipeline shuffles (seeded)
-                            callbacks=[stop], verbose=keras_verbosity(progress))
+                            callbacks=[stop, *callbacks], verbose=keras_verbosity(progress))
         test_data = image_batches(tf, features, features.x_test, features.y_test, 256)
         _, test_acc = model.evaluate(test_data, verbose=0)
     else:
         x_train, x_val = features.as_float(features.x_train), features.as_float(features.x_val)
         history = model.fit(x_train, features.y_train, validation_data=(x_val, features.y_val),
-                            epochs=spec.epochs, batch_size=spec.batch_size, callbacks=[stop],
+                            epochs=spec.epochs, batch_size=spec.batch_size, callbacks=[stop, *callbacks],
                             verbose=keras_verbosity(progress))
         _, test_acc = model.evaluate(features.as_float(features.x_test), features.y_test, verbose=0)
     t_train = time.monotonic() - t1
