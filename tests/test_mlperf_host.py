@@ -87,7 +87,8 @@ def mlperf_exe(tmp_path_factory) -> Path:
     glue = tmp / "stand_in.c"
     glue.write_text(STAND_IN)
     subprocess.run([cc, *C_FLAGS, f"-I{FIRMWARE_DIR / 'app'}", str(glue),
-                    str(FIRMWARE_DIR / "app" / "mf_mlperf.c"), "-o", str(tmp / "mlperf")], check=True)
+                    str(FIRMWARE_DIR / "app" / "mf_mlperf.c"),
+                    str(FIRMWARE_DIR / "app" / "mf_text.c"), "-o", str(tmp / "mlperf")], check=True)
     return tmp / "mlperf"
 
 

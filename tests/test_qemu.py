@@ -170,46 +170,6 @@ def test_run_rejects_a_board_before_training(tmp_path, capsys):
     assert not (tmp_path / "run").exists()
 
 
-def test_protocol_over_a_serial_port(kws_c, tmp_path):
-    """The host side over pyserial, as with a real board: QEMU's UART on a pty, opened after the
-    firmware started (so its greeting is gone and HELLO asks again)."""
-    import re
-    import subprocess
-    import time
-
-    from mcuforge.emulate.protocol import DeviceSession, SerialTransport
-    from mcuforge.reference import tflm_outputs
-
-    b = get_board("mps2_an386")
-    model = ModelInfo.load(kws_c)
-    fw = build_firmware(model, b, tmp_path / "fw", platformio=False)
-    log = tmp_path / "qemu.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([shutil.which("qemu-system-arm"), "-M", b.qemu, "-kernel", str(fw.elf),
-                                 "-icount", "shift=7", "-nographic", "-monitor", "none", "-serial", "pty",
-                                 "-semihosting-config", "enable=on,target=native"],
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 20
-        while not (m := re.search(r"/dev/pts/\d+", log.read_text())) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert m, log.read_text()
-        transport = SerialTransport(m.group(0))
-        session = DeviceSession(transport, "pty", timeout=30)
-        hello = session.hello()
-        assert hello.get("sha256") == model.sha256
-        x = np.random.default_rng(2).integers(-128, 128, size=(3, *model.input.shape[1:]), dtype=np.int8)
-        got = np.stack([np.frombuffer(session.infer(row.tobytes()).output, dtype=np.int8) for row in x])
-        assert np.array_equal(got, tflm_outputs(model.tflite_path.read_bytes(), x).reshape(got.shape))
-        transport.write(b"EXIT 0\n")   # its BYE may be lost when the pty closes: check the exit code
-        assert proc.wait(timeout=10) == 0
-        transport.close()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.mark.slow
 @pytest.mark.train
 def test_demo_recipe_on_every_emulated_board(tmp_path, capsys, monkeypatch):

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "mf_port.h"
+#include "mf_text.h"
 
 #define MF_TOKEN_MAX 24
 
@@ -166,45 +167,13 @@ static void skip_line(line_reader *r)
     }
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* Decimal, at most 9 digits (no overflow possible). Returns 0 on success. */
-static int parse_u32(const char *s, uint32_t *out)
-{
-    uint32_t v = 0;
-    int n = 0;
-    if (*s == '\0') {
-        return -1;
-    }
-    for (; *s; ++s, ++n) {
-        if (*s < '0' || *s > '9' || n >= 9) {
-            return -1;
-        }
-        v = v * 10u + (uint32_t)(*s - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 /* Exactly 8 hex digits. Returns 0 on success. */
 static int parse_hex32(const char *s, uint32_t *out)
 {
     uint32_t v = 0;
     int n;
     for (n = 0; n < 8; ++n) {
-        int d = hex_value((unsigned char)s[n]);
+        int d = mf_hex_digit((unsigned char)s[n]);
         if (d < 0) {
             return -1;
         }
@@ -231,12 +200,12 @@ static int read_hex_payload(line_reader *r, int8_t *dst, uint32_t n)
         c = get_char();
     }
     for (i = 0; i < n; ++i) {
-        int hi = hex_value(c), lo;
+        int hi = mf_hex_digit(c), lo;
         if (hi < 0) {
             break;
         }
         c = get_char();
-        lo = hex_value(c);
+        lo = mf_hex_digit(c);
         if (lo < 0) {
             break;
         }
@@ -356,7 +325,7 @@ static int read_input(line_reader *r, const char *usage)
     char token[MF_TOKEN_MAX];
     uint32_t n, crc;
 
-    if (read_token(r, token, sizeof token) <= 0 || parse_u32(token, &n) != 0) {
+    if (read_token(r, token, sizeof token) <= 0 || mf_parse_decimal(token, &n) != 0) {
         send_error(r, "syntax", usage);
         return -1;
     }
@@ -466,7 +435,7 @@ static void do_stream(line_reader *r)
         send_error(r, "unsupported", "this firmware has no streaming application");
         return;
     }
-    if (read_token(r, token, sizeof token) <= 0 || parse_u32(token, &n) != 0) {
+    if (read_token(r, token, sizeof token) <= 0 || mf_parse_decimal(token, &n) != 0) {
         send_error(r, "syntax", "usage: STREAM <bytes> <hex> <crc32>");
         return;
     }
@@ -510,7 +479,7 @@ static void do_loop(line_reader *r)
 {
     char token[MF_TOKEN_MAX];
     uint32_t k, t0, t1;
-    if (read_token(r, token, sizeof token) <= 0 || parse_u32(token, &k) != 0 || k == 0u
+    if (read_token(r, token, sizeof token) <= 0 || mf_parse_decimal(token, &k) != 0 || k == 0u
         || !at_end_of_line(r)) {
         send_error(r, "syntax", "usage: LOOP <iterations, 1..999999999>");
         return;
@@ -530,7 +499,7 @@ static void do_exit(line_reader *r)
     char token[MF_TOKEN_MAX];
     uint32_t code = 0;
     int n = read_token(r, token, sizeof token);
-    if (n < 0 || (n > 0 && (parse_u32(token, &code) != 0 || code > 255u)) || !at_end_of_line(r)) {
+    if (n < 0 || (n > 0 && (mf_parse_decimal(token, &code) != 0 || code > 255u)) || !at_end_of_line(r)) {
         send_error(r, "syntax", "usage: EXIT [code 0..255]");
         return;
     }

@@ -34,6 +34,7 @@
 
 #include "mf_app.h"
 #include "mf_port.h"
+#include "mf_text.h"
 
 #define WORD_MAX 16
 #define DEFAULT_INFERENCES 1u
@@ -217,38 +218,6 @@ static void skip_command(command_reader *r)
     }
 }
 
-/* Decimal, 1 to 9 digits (no overflow possible). 0 on success. */
-static int parse_count(const char *s, uint32_t *out)
-{
-    uint32_t v = 0;
-    int n = 0;
-    if (*s == '\0') {
-        return -1;
-    }
-    for (; *s; ++s, ++n) {
-        if (*s < '0' || *s > '9' || n >= 9) {
-            return -1;
-        }
-        v = v * 10u + (uint32_t)(*s - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* ---------------------------------------------------------------- the data buffer */
 
 /* `db` loads straight into the model's input (mf_app.input, mf_app.input_size bytes): no second
@@ -261,7 +230,7 @@ static void db_load(command_reader *r)
 {
     char word[WORD_MAX];
     uint32_t n;
-    if (read_word(r, word, sizeof word) <= 0 || parse_count(word, &n) != 0 || n == 0u) {
+    if (read_word(r, word, sizeof word) <= 0 || mf_parse_decimal(word, &n) != 0 || n == 0u) {
         put_error("db load needs a byte count of 1 or more");
         return;
     }
@@ -293,13 +262,13 @@ static void db_hex(command_reader *r, int first)
         return;
     }
     while (c != ' ' && c != '%') {
-        int hi = hex_value(c), lo;
+        int hi = mf_hex_digit(c), lo;
         int second = next_char(r);
         if (second == ' ' || second == '%') {
             put_error("db: an odd number of hex digits");
             return;
         }
-        lo = hex_value(second);
+        lo = mf_hex_digit(second);
         if (hi < 0 || lo < 0) {
             skip_command(r);
             put_error("db: a character that is not a hex digit");
@@ -335,7 +304,7 @@ static void do_db(command_reader *r)
         put_error("db needs a subcommand: load <bytes>, print, or hex digits");
         return;
     }
-    if (hex_value(c) >= 0) {
+    if (mf_hex_digit(c) >= 0) {
         db_hex(r, c);
         return;
     }
@@ -399,12 +368,12 @@ static void do_infer(command_reader *r)
     char word[WORD_MAX];
     uint32_t n = DEFAULT_INFERENCES, w = DEFAULT_WARMUPS;
     int len = read_word(r, word, sizeof word);
-    if (len != 0 && (len < 0 || parse_count(word, &n) != 0 || n == 0u)) {
+    if (len != 0 && (len < 0 || mf_parse_decimal(word, &n) != 0 || n == 0u)) {
         put_error("infer: the number of inferences must be 1 or more");
         return;
     }
     len = len != 0 ? read_word(r, word, sizeof word) : 0;
-    if (len != 0 && (len < 0 || parse_count(word, &w) != 0)) {
+    if (len != 0 && (len < 0 || mf_parse_decimal(word, &w) != 0)) {
         put_error("infer: the number of warm-up inferences must be 0 or more");
         return;
     }

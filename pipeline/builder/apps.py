@@ -15,7 +15,8 @@ from ..resources import FIRMWARE_DIR
 from ..templating import environment
 
 APP_DIR = FIRMWARE_DIR / "app"
-APP_SOURCES = {"protocol": ("mf_app.c", "mf_spin.c"), "mlperf": ("mf_mlperf.c",)}
+# mf_text.c (the text parsing both command sets use) belongs to both
+APP_SOURCES = {"protocol": ("mf_app.c", "mf_spin.c", "mf_text.c"), "mlperf": ("mf_mlperf.c", "mf_text.c")}
 # The model ids of the MLPerf Tiny benchmark (its runner picks the data set and script by them)
 MLPERF_MODELS = ("kws01", "vww01", "ic01", "ad01")
 MLPERF_GLUE = "mf_mlperf_glue.c"
@@ -57,8 +58,8 @@ STREAM_PREFIX = "mf_stream"
 
 def other_apps_files() -> set[str]:
     """File names in firmware/app that belong to an application other than the protocol's."""
-    return ({name for kind, names in APP_SOURCES.items() if kind != "protocol" for name in names}
-            | {p.name for p in APP_DIR.glob(f"{STREAM_PREFIX}*")})
+    others = {name for kind, names in APP_SOURCES.items() if kind != "protocol" for name in names}
+    return (others - set(APP_SOURCES["protocol"])) | {p.name for p in APP_DIR.glob(f"{STREAM_PREFIX}*")}
 
 
 PROTOCOL = FirmwareApp()

@@ -248,37 +248,3 @@ class DeviceSession:
 
     def exit(self, code: int = 0) -> None:
         self.command(f"EXIT {code}", "BYE")
-
-
-class SerialTransport:
-    """A serial port (pyserial) as a Transport: a real board's USB/virtual COM port, or a pty."""
-
-    def __init__(self, port: str, baud: int = 115_200):
-        try:
-            import serial
-        except ImportError as exc:  # pragma: no cover - a dependency of the package
-            from ..errors import MissingDependencyError
-            raise MissingDependencyError("pyserial is not installed: pip install pyserial") from exc
-        try:
-            self.port = serial.Serial(port, baud, timeout=0)
-        except (serial.SerialException, OSError) as exc:
-            raise EmulationError(f"{port}: cannot open the serial port ({exc})") from exc
-        self._serial = serial
-
-    def write(self, data: bytes) -> None:
-        try:
-            self.port.write(data)
-            self.port.flush()
-        except (self._serial.SerialException, OSError) as exc:
-            raise EOFError(str(exc)) from exc
-
-    def read(self, timeout: float) -> bytes:
-        try:
-            self.port.timeout = max(timeout, 0.001)
-            first = self.port.read(1)
-            return first + self.port.read(self.port.in_waiting) if first else b""
-        except (self._serial.SerialException, OSError) as exc:
-            raise EOFError(str(exc)) from exc
-
-    def close(self) -> None:
-        self.port.close()
