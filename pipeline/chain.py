@@ -57,7 +57,8 @@ def do_run(recipe_path: str, out: str | None, data: str | None, board_name: str 
     if board is not None and (flash or not board.emulated):
         _build_and_flash(run.c_dir, board, flash, probe, method, dry_run, timeout, summary,
                          kernels, as_json)
-    _report(run.root, progress, summary)
+    # an emulated --board: the report measures per-layer instructions there, every backend
+    _report(run.root, board.id if board is not None and board.emulated else None, progress, summary)
     summary.add("wall time", f"{time.monotonic() - t0:.0f} s", "seconds", round(time.monotonic() - t0, 1))
 
 
@@ -103,7 +104,7 @@ def _build_and_flash(c_dir, board: Board, flash: bool, probe: str | None, method
         summary.data["flash" if flash else "firmware"] = part.data
 
 
-def _report(root, progress: bool, summary: Summary) -> None:
+def _report(root, board_id: str | None, progress: bool, summary: Summary) -> None:
     """The run's report.html (mcuforge.report). The run's own work is done and its figures are in
     the summary: a report that cannot be written (no matplotlib, a file in the way) is a row of
     the summary, not a failed run."""
@@ -111,7 +112,7 @@ def _report(root, progress: bool, summary: Summary) -> None:
 
     report = Summary("report")
     try:
-        do_report(root, None, None, True, progress, report)
+        do_report(root, board_id, None, True, progress, report)
     except McuforgeError as exc:
         summary.add("report", f"not written: {exc}", "report", None)
         return

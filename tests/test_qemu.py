@@ -189,6 +189,9 @@ def test_demo_recipe_on_every_emulated_board(tmp_path, capsys, monkeypatch):
     assert code == 0, captured.err
     board_run = json.loads(captured.out.strip().splitlines()[-1])["board_run"]
     assert board_run["board"] == "mps2_an386" and board_run["bit_exact"] == board_run["vectors"] > 0
+    # the run's report measured the per-layer speed on that board (README, "Report")
+    assert (run / "speed" / "mps2_an386.json").is_file()
+    assert 'id="fig-speed-mps2_an386"' in (run / "report.html").read_text()
     for board in EMULATED:
         if board == "mps2_an386":
             continue
