@@ -226,9 +226,13 @@ def test_stm32_usart_on_netduinoplus2(many_ops_c, capsys):
     assert r["board"] == "netduinoplus2" and r["vectors"] == r["bit_exact"] == 8
     assert r["flash_bytes"] < 1_048_576
     # SysTick at QEMU's 168 MHz counts what the CMSDK timer counts on mps2_an386 (same core, same
-    # kernels, a count too short for a SysTick wrap): the counter and its clock_hz are right
+    # kernels, a count too short for a SysTick wrap): the counter and its clock_hz are right. The
+    # two counters' read sequences differ by a few instructions and each count is rounded from
+    # its own ticks (3.2 or 21.5 per instruction), so the counts may differ by that much; a wrong
+    # clock_hz would be off by a factor.
     an386 = emulate_json(capsys, many_ops_c, "mps2_an386", 8)   # the same 8 vectors
-    assert r["kernels"] == an386["kernels"] and r["instructions"] == an386["instructions"] > 0
+    assert r["kernels"] == an386["kernels"] and an386["instructions"] > 0
+    assert abs(r["instructions"] - an386["instructions"]) <= 8, (r["instructions"], an386["instructions"])
 
 
 @pytest.mark.qemu
