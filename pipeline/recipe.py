@@ -153,13 +153,16 @@ class TrainingSpec:
 
 @dataclass(frozen=True)
 class AugmentationSpec:
-    """Random changes to training images (image_classification only), made in the tf.data input
-    pipeline: never part of the exported model, never applied to validation or test images."""
+    """Random changes to training examples, made in the input pipeline: never part of the exported
+    model, never applied to validation or test examples. Images: flips, shift, crop_padding
+    (image_classification only). Keyword spotting: stream_windows (train.stream_windows)."""
 
     horizontal_flip: bool = False
     vertical_flip: bool = False
     shift: float = 0.0                   # random translation up to this fraction of the size, zero fill
     crop_padding: int = 0                # pad this many pixels (mirrored), crop a random window back
+    stream_windows: float = 0.0          # KWS: this fraction of the training clips, each epoch,
+    #                                      replaced by a shifted window with a neighbour's frames
 
 
 @dataclass(frozen=True)
@@ -326,9 +329,14 @@ def _check(recipe: Recipe, data: dict) -> None:
                           f"but task is {task}")
     if isinstance(data.get("stream"), dict) and task != KWS:
         raise RecipeError(f"{src}: stream applies to task {KWS} only")
-    if sections["augmentation"] and task != IMAGES:
-        raise RecipeError(f"{src}: augmentation applies to task {IMAGES} only "
-                          f"(keyword-spotting data is varied when it is made)")
+    for key in sections["augmentation"]:
+        kws_key = key == "stream_windows"
+        if kws_key != (task == KWS):
+            raise RecipeError(f"{src}: augmentation.{key} applies to task "
+                              f"{KWS if kws_key else IMAGES} only")
+    if not 0.0 <= aug.stream_windows <= 1.0:
+        raise RecipeError(f"{src}: augmentation.stream_windows: a fraction of the training clips, "
+                          f"must be in [0, 1], got {aug.stream_windows}")
 
     # keys that do not apply to the kind / architecture chosen
     _check_applicable(src, "dataset", ds, "kind", sections["dataset"])

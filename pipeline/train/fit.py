@@ -17,7 +17,7 @@ from ..fsutil import ensure_dir, mark_dir
 from ..recipe import Recipe
 from ..rundir import RunDir
 from .backend import keras_verbosity, require_tensorflow
-from .keras_data import image_batches
+from .keras_data import image_batches, stream_batches
 from .metrics import TrainMetrics
 
 
@@ -64,10 +64,17 @@ def train(recipe: Recipe, run: RunDir, *, data_override: str | None = None,
         test_data = image_batches(tf, features, features.x_test, features.y_test, 256)
         _, test_acc = model.evaluate(test_data, verbose=0)
     else:
-        x_train, x_val = features.as_float(features.x_train), features.as_float(features.x_val)
-        history = model.fit(x_train, features.y_train, validation_data=(x_val, features.y_val),
-                            epochs=spec.epochs, batch_size=spec.batch_size, callbacks=[stop, *callbacks],
-                            verbose=keras_verbosity(progress))
+        x_val = features.as_float(features.x_val)
+        if recipe.augmentation.stream_windows > 0:  # a new epoch of windows each epoch, seeded
+            train_args: tuple = (stream_batches(keras, features, recipe.augmentation.stream_windows,
+                                                spec.batch_size, spec.seed),)
+            fit_args: dict = {"shuffle": False}     # the epochs come shuffled
+        else:
+            train_args = (features.as_float(features.x_train), features.y_train)
+            fit_args = {"batch_size": spec.batch_size}
+        history = model.fit(*train_args, validation_data=(x_val, features.y_val),
+                            epochs=spec.epochs, callbacks=[stop, *callbacks],
+                            verbose=keras_verbosity(progress), **fit_args)
         _, test_acc = model.evaluate(features.as_float(features.x_test), features.y_test, verbose=0)
     t_train = time.monotonic() - t1
 

@@ -1,6 +1,7 @@
-"""The tf.data input pipeline of images: uint8 pixels stay uint8 until a batch is made, and the
-training split is shuffled and augmented (flips, shifts, pad-and-crop; ``recipe.augmentation``)
-here, seeded and deterministic, never inside the exported model."""
+"""The input pipelines with augmentation, seeded and deterministic, never inside the exported
+model. Images (tf.data): uint8 pixels stay uint8 until a batch is made, and the training split is
+shuffled and augmented (flips, shifts, pad-and-crop; ``recipe.augmentation``). Keyword spotting
+(a Keras PyDataset): the training split with stream windows (``stream_windows.StreamWindows``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 
 from ..features.featureset import FeatureSet
 from ..recipe import Recipe
+from .stream_windows import StreamWindows
 
 
 def image_batches(tf, features: FeatureSet, x: np.ndarray, y: np.ndarray, batch_size: int, *,
@@ -44,3 +46,29 @@ def image_batches(tf, features: FeatureSet, x: np.ndarray, y: np.ndarray, batch_
 
     ds = tf.data.Dataset.zip((rows, seeds)).map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def stream_batches(keras, features: FeatureSet, fraction: float, batch_size: int, seed: int):
+    """The training split as a Keras PyDataset of float batches; epoch e is
+    ``StreamWindows(...).epoch(e)``, made when the epoch starts (a fraction of its clips replaced
+    by stream windows)."""
+    windows = StreamWindows(features.x_train, features.y_train, features.classes, fraction, seed)
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self) -> None:
+            super().__init__()
+            self.n_epoch = 0
+            self.x, self.y = windows.epoch(0)
+
+        def __len__(self) -> int:
+            return -(-len(self.y) // batch_size)
+
+        def __getitem__(self, i: int):
+            rows = slice(i * batch_size, (i + 1) * batch_size)
+            return features.as_float(self.x[rows]), self.y[rows]
+
+        def on_epoch_end(self) -> None:
+            self.n_epoch += 1
+            self.x, self.y = windows.epoch(self.n_epoch)
+
+    return Batches()
