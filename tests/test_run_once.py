@@ -75,7 +75,12 @@ def test_run_measures_every_reference_figure_once(tmp_path, monkeypatch, host_cc
     chain.do_run("unused.yaml", str(run.root), None, board, 3 if board else None, 60.0, False, summary,
                  kernels=KernelRequest("portable"))
 
-    assert dict(calls) == ONCE_EACH
+    expected = dict(ONCE_EACH)
+    if board:
+        # the run's report measures per-layer speed on the board with random vectors of its own
+        # (README, "Report"), each checked against TFLite-Micro: one more run, on other inputs
+        expected["mcuforge.reference.tflm._run_chunk"] += 1
+    assert dict(calls) == expected
     assert summary.data["bit_exact"] == summary.data["vectors"] == 6
     assert summary.data["tflm_arena_bytes"] == 24272 and summary.data["arena_bytes"] == 16_000
     if board:
