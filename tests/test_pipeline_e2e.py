@@ -10,8 +10,12 @@ import pytest
 from conftest import require_module
 from mcuforge.cli import main
 
-TINY_RECIPE = """\
-name: tiny_kws
+
+def tiny_kws_recipe(name: str = "tiny_kws", epochs: int = 2, extra: str = "") -> str:
+    """A DS-CNN recipe small enough for a test: 8 synthetic clips a class, width 8, one block;
+    ``extra`` is appended (more recipe sections)."""
+    return f"""\
+name: {name}
 dataset:
   kind: synthetic_speech
   clips_per_class: 8
@@ -21,11 +25,14 @@ model:
   width: 8
   blocks: 1
 training:
-  epochs: 2
+  epochs: {epochs}
   batch_size: 16
 quantization:
   representative_samples: 16
-"""
+{extra}"""
+
+
+TINY_RECIPE = tiny_kws_recipe()
 
 
 @pytest.mark.slow

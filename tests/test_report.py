@@ -24,23 +24,9 @@ import pytest
 
 from conftest import require_module, require_tool
 from mcuforge.cli import main
+from test_pipeline_e2e import tiny_kws_recipe
 
-KWS_RECIPE = """\
-name: tiny_kws
-dataset:
-  kind: synthetic_speech
-  clips_per_class: 8
-  seed: 1
-model:
-  architecture: ds_cnn
-  width: 8
-  blocks: 1
-training:
-  epochs: 3
-  batch_size: 16
-quantization:
-  representative_samples: 16
-"""
+KWS_RECIPE = tiny_kws_recipe(epochs=3)
 
 DIGITS_RECIPE = """\
 name: tiny_digits

@@ -26,27 +26,14 @@ from mcuforge.stream.board import build_stream_firmware, play
 from mcuforge.stream.config import stream_params
 from mcuforge.stream.host import build_stream_host, run_stream_host
 from mcuforge.stream.reference import detections_from, reference_detections, reference_posteriors
+from test_pipeline_e2e import tiny_kws_recipe
 
-TINY_RECIPE = """\
-name: tiny_stream
-dataset:
-  kind: synthetic_speech
-  clips_per_class: 8
-  seed: 1
-model:
-  architecture: ds_cnn
-  width: 8
-  blocks: 1
-training:
-  epochs: 1
-  batch_size: 16
-quantization:
-  representative_samples: 16
+TINY_RECIPE = tiny_kws_recipe("tiny_stream", epochs=1, extra="""\
 stream:
   infer_every_hops: 2
   average_window: 2
   refractory_s: 0.3
-"""
+""")
 STREAM_SECONDS = 12.0
 QEMU_WARMUP_SECONDS = 1.5    # the excerpt starts this long before the first detection
 
