@@ -156,7 +156,7 @@ def cmd_stream(args, summary: Summary) -> None:
     from .stream.command import do_stream
 
     do_stream(args.c_dir, args.audio, args.board, args.labels, args.tolerance, args.timeout,
-              summary, as_json=args.json, excerpt_s=args.seconds)
+              summary, as_json=args.json, excerpt_s=args.seconds, linked=args.linked)
 
 
 def cmd_make_stream(args, summary: Summary) -> None:
@@ -331,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a detection counts within [start, end + S] of its label (default 1.0)")
     p.add_argument("--seconds", type=_at_least(1.0, float), metavar="S",
                    help="play only the first S seconds")
+    p.add_argument("--linked", action="store_true",
+                   help="--board: link the audio into the firmware and play it there (PLAY), "
+                   "instead of sending it over the serial line (it must fit the board's flash)")
     p.add_argument("--timeout", type=_at_least(0.1, float), default=120.0,
                    help="--board: seconds to wait for each reply")
     p.set_defaults(func=cmd_stream, title="mcuforge stream")

@@ -73,6 +73,25 @@ def test_indirect_call_takes_the_deepest_uncalled_function_not_itself(tmp_path):
 
 
 @pytest.mark.host
+def test_an_indirect_call_never_leads_back_into_its_own_chain(tmp_path):
+    """Two entry points sharing a helper (the streaming application's push and play): from inside
+    one, the other is no candidate of a call through a pointer, since it would run the helper that
+    is already on the chain."""
+    body = (_node("main", 8) + _node("serve", 16) + _edge("main", "serve")
+            + _edge("serve", "__indirect_call") + _node("push", 24) + _node("play", 40)
+            + _node("shared", 32) + _edge("push", "shared") + _edge("play", "shared")
+            + _node("engine", 48) + _edge("shared", "engine") + _edge("engine", "__indirect_call")
+            + _node("invoke", 16) + _node("kernel", 200) + _edge("invoke", "kernel")
+            + _edge("invoke", "__indirect_call") + _node("hook", 12) + _node("__indirect_call"))
+    bound = static_stack_bound([_ci(tmp_path, "a", body)])
+    assert bound.path == ("main", "serve", "[indirect] play", "shared", "engine", "[indirect] invoke",
+                          "kernel")
+    assert bound.bytes == 8 + 16 + 40 + 32 + 48 + 16 + 200
+    assert any("not counted as calling play, push (they lead back into the chain" in n
+               for n in bound.notes)
+
+
+@pytest.mark.host
 def test_recursion_and_dynamic_frames_have_no_bound(tmp_path):
     rec = _ci(tmp_path, "r", _node("main", 8) + _node("f", 16) + _edge("main", "f") + _edge("f", "f"))
     with pytest.raises(StackAnalysisError, match="recursion f -> f"):

@@ -22,6 +22,7 @@ from mcuforge.cli import main
 from mcuforge.codegen.model_info import ModelInfo
 from mcuforge.data.streams import make_stream
 from mcuforge.emulate.qemu import QemuMachine
+from mcuforge.errors import EmulationError
 from mcuforge.stream.board import build_stream_firmware, play
 from mcuforge.stream.config import stream_params
 from mcuforge.stream.host import build_stream_host, run_stream_host
@@ -88,11 +89,7 @@ def test_qemu_stream_equals_the_reference(stream_setup):
     require_tool("arm-none-eabi-gcc")
     require_tool("qemu-system-arm")
     params, audio, reference, root = stream_setup
-    # an excerpt around the first detection, starting on the inference grid (any excerpt is a
-    # stream of its own; this one is short and fires)
-    grid = 320 * params.spec.infer_every_hops
-    start = max(0, reference[0].sample - int(QEMU_WARMUP_SECONDS * 16000)) // grid * grid
-    excerpt = audio[start:reference[0].sample + 8000]
+    excerpt = _excerpt(params, audio, reference)
     board = get_board("mps2_an386")
     fw = build_stream_firmware(params, board, root / "fw")
     with QemuMachine(board, fw.elf, timeout=120.0) as machine:
@@ -103,6 +100,56 @@ def test_qemu_stream_equals_the_reference(stream_setup):
     assert run.hops == (len(excerpt) - 480) // 320 + 1
     assert run.frontend_instructions and run.model_instructions
     assert run.inferences == (run.hops - 49) // params.spec.infer_every_hops + 1
+    with QemuMachine(board, fw.elf, timeout=60.0) as machine:
+        session = machine.start()
+        assert session.wait_hello().int("linked") == 0
+        with pytest.raises(EmulationError, match="rejected PLAY: ERR unsupported"):
+            session.play(320)
+        session.exit(0)
+
+    # the same excerpt linked into the firmware and played there: the same detections and the
+    # same instructions (the frames are read from flash instead of the serial buffer)
+    linked = build_stream_firmware(params, board, root / "fw-linked", linked=excerpt)
+    with QemuMachine(board, linked.elf, timeout=120.0) as machine:
+        from_flash = play(machine, params, excerpt, progress=False)
+    assert from_flash == run
+
+
+def _excerpt(params, audio, reference):
+    """An excerpt around the first detection, starting on the inference grid (any excerpt is a
+    stream of its own; this one is short and fires)."""
+    grid = 320 * params.spec.infer_every_hops
+    start = max(0, reference[0].sample - int(QEMU_WARMUP_SECONDS * 16000)) // grid * grid
+    return audio[start:reference[0].sample + 8000]
+
+
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.cross
+@pytest.mark.qemu
+def test_play_stops_at_the_end_of_the_linked_pcm(stream_setup):
+    require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-system-arm")
+    params, audio, _, root = stream_setup
+    board = get_board("mps2_an386")
+    fw = build_stream_firmware(params, board, root / "fw-short", linked=audio[:2000])
+    with QemuMachine(board, fw.elf, timeout=60.0) as machine:
+        session = machine.start()
+        hello = session.wait_hello()
+        assert hello.int("linked") == 2000
+        first = session.play(1600)
+        assert (first.status, first.hops) == (0, (1600 - 480) // 320 + 1)
+        for bad, problem in ((401, "past the end"), (0, "sample count"), (1601, "sample count")):
+            with pytest.raises(EmulationError, match=f"ERR length {problem}"):
+                session.play(bad)
+        assert session.play(400).hops == (2000 - 480) // 320 + 1 - first.hops
+        session.reset_stream()                    # from the start again
+        assert session.play(1600) == first
+        session.exit(0)
+
+    with pytest.raises(EmulationError, match="links 2000 samples of PCM, not the 3000 to play"):
+        with QemuMachine(board, fw.elf, timeout=60.0) as machine:
+            play(machine, params, audio[:3000], progress=False)
 
 
 def test_params_follow_the_recipe(stream_setup):

@@ -5,15 +5,18 @@
  * CRC-32, so a dropped or corrupted byte is caught instead of silently changing an input.
  *
  *   device, at start and on HELLO:
- *     MCUFORGE 3 fw=<version> board=<id> model=<name> sha256=<hex64> in=<n> out=<m>
+ *     MCUFORGE 5 fw=<version> board=<id> model=<name> sha256=<hex64> in=<n> out=<m>
  *               ins=<n_0>,...,<n_i> outs=<m_0>,...,<m_j> arena=<bytes> kernels=<backend> isa=<isa>
  *               calls=<c> counter=<kind> hz=<rate> overhead=<ticks> mark=<ticks> stream=<bytes>
+ *               linked=<samples>
  *   INFER <n> <2n hex digits> <crc32, 8 hex>  -> OUT <status> <ticks> <m> <2m hex digits> <crc32>
  *   PROFILE <n> <2n hex digits> <crc32>       -> PROF <status> <ticks> <c> <t_1> ... <t_c> <m>
  *                                                     <2m hex digits> <crc32>
  *   STREAM <n> <2n hex digits> <crc32>      -> EVENTS <status> <hops> <inferences> <fe_ticks>
  *                                              <model_ticks> <dropped> <k> (<class> <sample>
  *                                              <score>) x k    (n bytes of int16 LE PCM, even)
+ *   PLAY <n>                                  -> EVENTS ...     (the next n samples of the PCM
+ *                                                                linked into the firmware)
  *   RESET                                     -> RESET          (a new stream starts at sample 0)
  *   LOOP <k>                                  -> LOOP <k> <ticks>      (2k instructions, timed)
  *   STATS                                     -> STATS stack_used=<bytes> stack_size=<bytes>
@@ -310,6 +313,8 @@ static void send_hello(void)
     put_u32(mark_ticks);
     put_str(" stream=");
     put_u32(mf_app.stream != NULL ? mf_app.stream->capacity : 0u);
+    put_str(" linked=");
+    put_u32(mf_app.stream != NULL ? *mf_app.stream->linked_samples : 0u);
     end_line();
 }
 
@@ -423,13 +428,35 @@ static void do_profile(line_reader *r)
     put_output();
 }
 
+/* The EVENTS reply of STREAM and PLAY. */
+static void send_events(int status, const uint32_t *counts)
+{
+    const mf_app_stream *st = mf_app.stream;
+    uint32_t i;
+    put_str("EVENTS ");
+    put_i32(status);
+    for (i = 0; i < 6u; ++i) {
+        if (i == 4u) {
+            continue;   /* the event count goes last, before the events */
+        }
+        mf_port_putc(' ');
+        put_u32(counts[i]);
+    }
+    mf_port_putc(' ');
+    put_u32(counts[4]);
+    for (i = 0; i < 3u * counts[4]; ++i) {
+        mf_port_putc(' ');
+        put_i32(st->events[i]);
+    }
+    end_line();
+}
+
 /* STREAM: PCM into the streaming application, its events back. */
 static void do_stream(line_reader *r)
 {
     const mf_app_stream *st = mf_app.stream;
     char token[MF_TOKEN_MAX];
-    uint32_t n, crc, counts[6], i;
-    int status;
+    uint32_t n, crc, counts[6];
 
     if (st == NULL) {
         send_error(r, "unsupported", "this firmware has no streaming application");
@@ -456,23 +483,36 @@ static void do_stream(line_reader *r)
         send_error(r, "checksum", "crc32 of the payload differs: audio not used");
         return;
     }
-    status = st->push(n, counts);
-    put_str("EVENTS ");
-    put_i32(status);
-    for (i = 0; i < 6u; ++i) {
-        if (i == 4u) {
-            continue;   /* the event count goes last, before the events */
-        }
-        mf_port_putc(' ');
-        put_u32(counts[i]);
+    send_events(st->push(n, counts), counts);
+}
+
+/* PLAY: the next samples of the linked PCM into the streaming application, its events back. */
+static void do_play(line_reader *r)
+{
+    const mf_app_stream *st = mf_app.stream;
+    char token[MF_TOKEN_MAX];
+    uint32_t n, counts[6];
+    int status;
+
+    if (st == NULL || *st->linked_samples == 0u) {
+        send_error(r, "unsupported", "this firmware has no linked PCM (linked=0)");
+        return;
     }
-    mf_port_putc(' ');
-    put_u32(counts[4]);
-    for (i = 0; i < 3u * counts[4]; ++i) {
-        mf_port_putc(' ');
-        put_i32(st->events[i]);
+    if (read_token(r, token, sizeof token) <= 0 || mf_parse_decimal(token, &n) != 0
+        || !at_end_of_line(r)) {
+        send_error(r, "syntax", "usage: PLAY <samples>");
+        return;
     }
-    end_line();
+    if (n == 0u || n > st->capacity / 2u) {
+        send_error(r, "length", "sample count must be 1..stream=/2 of HELLO");
+        return;
+    }
+    status = st->play(n, counts);
+    if (status < 0) {
+        send_error(r, "length", "past the end of the linked PCM (RESET plays it again)");
+        return;
+    }
+    send_events(status, counts);
 }
 
 static void do_loop(line_reader *r)
@@ -534,6 +574,8 @@ void mf_app_run(void)
             do_profile(&r);
         } else if (strcmp(command, "STREAM") == 0) {
             do_stream(&r);
+        } else if (strcmp(command, "PLAY") == 0) {
+            do_play(&r);
         } else if (strcmp(command, "RESET") == 0 && at_end_of_line(&r)) {
             if (mf_app.stream != NULL) {
                 mf_app.stream->reset();

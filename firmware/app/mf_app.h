@@ -8,9 +8,9 @@
 extern "C" {
 #endif
 
-#define MF_PROTOCOL_VERSION 4
+#define MF_PROTOCOL_VERSION 5
 
-/* The streaming application behind STREAM and RESET (firmware/app/mf_stream_app.c). */
+/* The streaming application behind STREAM, PLAY and RESET (firmware/app/mf_stream_app.c). */
 typedef struct {
     uint32_t capacity;           /* PCM bytes one STREAM line may carry (even) */
     int8_t *buffer;              /* [capacity]: int16 little-endian samples */
@@ -19,7 +19,11 @@ typedef struct {
     /* Plays buffer[0 .. bytes - 1]; counts = hops, inferences, front-end ticks, model ticks,
      * events, events dropped. 0, or 1 + the kernel call that failed. */
     int (*push)(uint32_t bytes, uint32_t *counts /* [6] */);
-    void (*reset)(void);         /* a new stream: sample 0, no frames */
+    void (*reset)(void);         /* a new stream: sample 0, no frames, PLAY from the start */
+    const uint32_t *linked_samples; /* -> PCM samples linked into the firmware (PLAY); 0: none */
+    /* Plays the next `samples` of the linked PCM, as push does; -1 (nothing played) if fewer
+     * than `samples` are left. */
+    int (*play)(uint32_t samples, uint32_t *counts /* [6] */);
 } mf_app_stream;
 
 /* What the application serves: written by mcuforge into the generated glue (mf_model_glue.c). */

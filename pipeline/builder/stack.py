@@ -15,8 +15,9 @@ adding the frames. Rules for what the graph does not say:
 - Indirect calls (through a function pointer: the model's invoke in mf_app_config, the layer
   hook): the call may reach any function whose address the image holds (a Thumb address, bit 0
   set, stored as a word in code or data, outside the vector table), except functions that
-  themselves reach the caller by direct calls (that would be recursion, which mcuforge's code
-  never does); the bound takes the deepest of those candidates. Without the ELF the candidates
+  themselves reach the caller, or any function already on the chain, by direct calls (that
+  would be recursion, which mcuforge's code never does); the bound takes the deepest of those
+  candidates. Without the ELF the candidates
   are the functions of the graph that nothing calls directly.
 - Recursion (a cycle of calls), or a frame GCC reports as dynamic and unbounded (alloca, VLAs):
   no static bound exists; StackAnalysisError names the functions. (A cycle made only of code
@@ -406,7 +407,10 @@ def static_stack_bound(ci_files: Iterable[Path | str], elf: Path | str | None = 
             reach[k] = out
         return reach[k]
 
+    # depth[k]: the deepest path from k. A result that left out a candidate because of the chain
+    # it was reached through (``chained``) holds only on that chain: it is not kept for others.
     depth: dict[str, tuple[int, tuple[str, ...], tuple[int, ...]]] = {}
+    chained: set[str] = set()
     stack: list[str] = []
 
     def deepest(k: str) -> tuple[int, tuple[str, ...], tuple[int, ...]]:
@@ -422,28 +426,38 @@ def static_stack_bound(ci_files: Iterable[Path | str], elf: Path | str | None = 
                 return (0, (), ())
             raise StackAnalysisError(f"recursion {cycle}: no static stack bound")
         stack.append(k)
+        on_chain = False
         best: tuple[int, tuple[str, ...], tuple[int, ...]] = (0, (), ())
         for t in sorted(callees.get(k, ())):
             below = deepest(t)
+            on_chain |= t in chained
             if below[0] > best[0] or not best[1]:     # on a tie, a path that goes on to a callee
                 best = below
         if indirect.get(k):
-            candidates = sorted(c for c in taken if k not in reaches(c) and c not in stack)
-            skipped = sorted(c for c in taken if c in stack and k not in reaches(c))
+            here = set(stack)
+            candidates = sorted(c for c in taken if k not in reaches(c) and not reaches(c) & here)
+            skipped = sorted(c for c in taken if reaches(c) & here and k not in reaches(c))
             if skipped:
+                on_chain = True
                 notes.append(f"indirect call in {display(k)}: not counted as calling "
-                             f"{', '.join(display(c) for c in skipped)} (already on the chain: "
-                             f"that would be recursion)")
+                             f"{', '.join(display(c) for c in skipped)} (they lead back into "
+                             f"the chain: that would be recursion)")
             for c in candidates:
                 size, path, fr = deepest(c)
+                on_chain |= c in chained
                 if size > best[0] or not best[1]:
                     best = (size, ("[indirect] " + path[0], *path[1:]), fr)
             notes.append(f"indirect call in {display(k)}: deepest of "
                          f"{', '.join(display(c) for c in candidates) or 'no candidate'}")
         stack.pop()
         own = frames.get(k, LIBRARY_ALLOWANCE)
-        depth[k] = (own + best[0], (display(k), *best[1]), (own, *best[2]))
-        return depth[k]
+        result = (own + best[0], (display(k), *best[1]), (own, *best[2]))
+        if on_chain:
+            chained.add(k)
+        else:
+            chained.discard(k)
+            depth[k] = result
+        return result
 
     entry = root or (next((h for i, h in image.handlers if i == 1), None) if image else None) \
         or (image.entry if image else None) or "main"

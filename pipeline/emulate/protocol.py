@@ -20,7 +20,8 @@ from ..errors import EmulationError, McuforgeError
 # 3: the greeting gives the bytes of every model input and output (ins=, outs=); an INFER or
 #    PROFILE payload is every input back to back, an OUT or PROF payload every output.
 # 4: the greeting gives stream=<bytes> (0: none); STREAM and RESET drive the streaming application.
-PROTOCOL_VERSION = 4
+# 5: the greeting gives linked=<samples> (0: none); PLAY plays the PCM linked into the firmware.
+PROTOCOL_VERSION = 5
 MAX_LINE = 1 << 20
 # Serial output kept for error messages, which quote the last line or two (cut to 160 characters):
 # a few KB hold them (a greeting is ~200 B) without keeping a long session's whole output.
@@ -73,7 +74,7 @@ class Profile:
 
 @dataclass(frozen=True)
 class StreamChunk:
-    """An EVENTS reply: what one STREAM line did; events are (class, sample, score)."""
+    """An EVENTS reply: what one STREAM or PLAY line did; events are (class, sample, score)."""
 
     status: int
     hops: int
@@ -223,7 +224,13 @@ class DeviceSession:
     def stream(self, pcm: bytes, timeout: float | None = None) -> StreamChunk:
         """STREAM: int16 little-endian PCM into the streaming application (README, "Streaming
         keyword spotting")."""
-        words = self.command(infer_line(pcm, "STREAM"), "EVENTS", timeout)
+        return self._events(self.command(infer_line(pcm, "STREAM"), "EVENTS", timeout))
+
+    def play(self, samples: int, timeout: float | None = None) -> StreamChunk:
+        """PLAY: the next ``samples`` of the PCM linked into the firmware (``linked=``)."""
+        return self._events(self.command(f"PLAY {samples}", "EVENTS", timeout))
+
+    def _events(self, words: list[str]) -> StreamChunk:
         try:
             status, hops, inferences, fe, model, dropped, k = map(int, words[1:8])
             if len(words) != 8 + 3 * k:

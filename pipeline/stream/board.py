@@ -1,6 +1,6 @@
 """The streaming firmware for an emulated board: built, run under QEMU, PCM sent over the serial
-protocol (STREAM lines, README "Streaming keyword spotting"), detections and instruction counts
-back."""
+protocol (STREAM lines, README "Streaming keyword spotting") or linked into the firmware and
+played there (PLAY lines: no PCM on the serial line), detections and instruction counts back."""
 
 from __future__ import annotations
 
@@ -15,30 +15,35 @@ from ..emulate.command import emulated_board
 from ..emulate.qemu import QemuMachine, check_greeting, ticks_to_instructions
 from ..errors import EmulationError
 from ..ui import Summary, progress_bar
-from .config import HOP_SAMPLES, SAMPLE_RATE, StreamParams, render_stream_config
+from .config import HOP_SAMPLES, SAMPLE_RATE, StreamParams, render_linked_pcm, render_stream_config
 from .events import Detection, StreamRun
 from .host import APP_DIR, FRONTEND_DIR, stream_sources
 
 
-def stream_app(params: StreamParams) -> FirmwareExtra:
+def stream_app(params: StreamParams, linked: np.ndarray | None = None) -> FirmwareExtra:
+    """``linked``: int16 PCM to link into the firmware for PLAY (None: none)."""
     def render(generated: Path) -> list[Path]:
-        path = generated / "mf_stream_config.c"
-        render_stream_config(params, path, timed=True)
-        return [path]
+        config, pcm = generated / "mf_stream_config.c", generated / "mf_stream_pcm.c"
+        render_stream_config(params, config, timed=True)
+        render_linked_pcm(params, linked, pcm)
+        return [config, pcm]
 
     return FirmwareExtra(sources=(*stream_sources(), APP_DIR / "mf_stream_app.c"),
                        includes=(FRONTEND_DIR,), render=render, stream="mf_stream_app")
 
 
 def build_stream_firmware(params: StreamParams, board: Board, out_dir: Path | None = None,
-                          force: bool = False) -> FirmwareBuild:
-    """``out_dir`` default: <run>/firmware/<board>-stream."""
-    out = out_dir or params.model.folder.resolve().parent / "firmware" / f"{board.id}-stream"
-    return build_firmware(params.model, board, out, platformio=False, extra=stream_app(params),
-                          force=force)
+                          force: bool = False, linked: np.ndarray | None = None) -> FirmwareBuild:
+    """``out_dir`` default: <run>/firmware/<board>-stream (-stream-linked with ``linked``)."""
+    name = f"{board.id}-stream" + ("-linked" if linked is not None else "")
+    out = out_dir or params.model.folder.resolve().parent / "firmware" / name
+    return build_firmware(params.model, board, out, platformio=False,
+                          extra=stream_app(params, linked), force=force)
 
 
 def play(machine: QemuMachine, params: StreamParams, audio: np.ndarray, progress: bool = True) -> StreamRun:
+    """``audio`` through the firmware: in STREAM lines, or with PLAY if the firmware links PCM
+    (which must then be ``audio``)."""
     session = machine.start()
     hello = session.wait_hello()
     check_greeting(machine.name, hello, params.model.sha256, params.model.input.size)
@@ -46,6 +51,10 @@ def play(machine: QemuMachine, params: StreamParams, audio: np.ndarray, progress
     if capacity <= 0:
         raise EmulationError(f"{machine.name}: the firmware has no streaming application "
                              f"(stream={hello.get('stream') or '?'})")
+    linked = hello.int("linked") > 0
+    if linked and hello.int("linked") != len(audio):
+        raise EmulationError(f"{machine.name}: the firmware links {hello.int('linked')} samples "
+                             f"of PCM, not the {len(audio)} to play")
     hz = hello.int("hz")
     overhead = ticks_to_instructions(hello.int("overhead"), hz, machine.shift) if hz > 0 else 0
     pcm = np.ascontiguousarray(audio, dtype="<i2").tobytes()
@@ -56,7 +65,7 @@ def play(machine: QemuMachine, params: StreamParams, audio: np.ndarray, progress
     with progress_bar(len(pcm), f"QEMU {machine.board.qemu}", progress, unit="B") as bar:
         for start in range(0, len(pcm), chunk):
             part = pcm[start:start + chunk]
-            r = session.stream(part)
+            r = session.play(len(part) // 2) if linked else session.stream(part)
             if r.status != 0:
                 raise EmulationError(f"{machine.name}: the model failed in kernel call "
                                      f"{r.status - 1} at sample {start // 2}")
@@ -80,9 +89,10 @@ def play(machine: QemuMachine, params: StreamParams, audio: np.ndarray, progress
 
 
 def run_stream_board(params: StreamParams, board_name: str, audio: np.ndarray, timeout: float,
-                     summary: Summary, progress: bool = True) -> StreamRun:
+                     summary: Summary, progress: bool = True, linked: bool = False) -> StreamRun:
+    """``linked``: link ``audio`` into the firmware and PLAY it (no PCM over the serial line)."""
     board = emulated_board(board_name)
-    fw = build_stream_firmware(params, board)
+    fw = build_stream_firmware(params, board, linked=audio if linked else None)
     t0 = time.monotonic()
     with QemuMachine(board, fw.elf, timeout=timeout) as machine:
         run = play(machine, params, audio, progress)

@@ -15,14 +15,16 @@ from ..codegen.model_info import ModelInfo
 from ..data.wav import read_wav
 from ..errors import DatasetError
 from ..ui import Summary, percent
-from .config import SAMPLE_RATE, StreamParams, stream_params
+from .config import SAMPLE_RATE, StreamError, StreamParams, stream_params
 from .events import DEFAULT_TOLERANCE_S, StreamRun, read_labels, score
 from .host import build_stream_host, run_stream_host
 
 
 def do_stream(c_dir: str, wav: str, board_name: str | None, labels_path: str | None,
               tolerance_s: float, timeout: float, summary: Summary, as_json: bool = False,
-              excerpt_s: float | None = None) -> StreamRun:
+              excerpt_s: float | None = None, linked: bool = False) -> StreamRun:
+    if linked and not board_name:
+        raise StreamError("--linked links the audio into a board's firmware: give --board too")
     model = ModelInfo.load(c_dir)
     params = stream_params(model)
     audio = read_wav(wav)
@@ -36,8 +38,8 @@ def do_stream(c_dir: str, wav: str, board_name: str | None, labels_path: str | N
     t0 = time.monotonic()
     if board_name:
         from .board import run_stream_board
-        run = run_stream_board(params, board_name, audio, timeout, summary)
-        where = f"{board_name} (QEMU)"
+        run = run_stream_board(params, board_name, audio, timeout, summary, linked=linked)
+        where = f"{board_name} (QEMU{', audio linked in' if linked else ''})"
     else:
         with tempfile.TemporaryDirectory(prefix="mcuforge-stream-") as tmp:
             exe = build_stream_host(params, Path(tmp))

@@ -161,3 +161,16 @@ def render_stream_config(params: StreamParams, path: Path, *, timed: bool) -> No
                                     per_line=8),
         class_names=[c_string(c) for c in params.classes])
     path.write_text(text)
+
+
+def render_linked_pcm(params: StreamParams, pcm: np.ndarray | None, path: Path) -> None:
+    """mf_stream_pcm.c: ``pcm`` (int16 samples) as the const array PLAY reads, in flash; a
+    single unused zero sample and ``mf_stream_pcm_samples = 0`` when ``pcm`` is None."""
+    model = params.model
+    samples = 0 if pcm is None else len(pcm)
+    values = np.zeros(1, np.int16) if pcm is None else np.asarray(pcm, dtype=np.int16)
+    text = environment().get_template("stream/mf_stream_pcm.c.j2").render(
+        header=generated_header(__version__, model.source_name, model.sha256), samples=samples,
+        array=array_definition("int16_t", "mf_stream_pcm", values, qualifiers="const",
+                               per_line=16, align=False))
+    path.write_text(text)
