@@ -100,6 +100,10 @@ class DatasetSpec:
     # silence / unknown-word clips per keyword clip of a split
     silence_fraction: float = field(default=0.1, metadata=_only("synthetic_speech", "speech_commands"))
     unknown_fraction: float = field(default=0.1, metadata=_only("synthetic_speech", "speech_commands"))
+    # the training split's instead (None: unknown_fraction): more unknown words to learn from
+    # while validation and test keep the usual mix
+    train_unknown_fraction: float | None = field(default=None, metadata=_only("synthetic_speech",
+                                                                              "speech_commands"))
     images_per_class: int = field(default=50, metadata=_only("synthetic_images"))
     # Fractions of every class held out (seeded, stratified) when the data has no such split of its
     # own: image folders without split subfolders, digits, synthetic images; CIFAR-10 validation.
@@ -348,7 +352,7 @@ def _check(recipe: Recipe, data: dict) -> None:
         _positive(src, "dataset.clips_per_class", ds.clips_per_class)
     if ds.kind == "synthetic_images":
         _positive(src, "dataset.images_per_class", ds.images_per_class)
-    for key in ("silence_fraction", "unknown_fraction"):
+    for key in ("silence_fraction", "unknown_fraction", "train_unknown_fraction"):
         _positive(src, f"dataset.{key}", getattr(ds, key), allow_zero=True)
     for key in ("validation_fraction", "test_fraction"):
         value = getattr(ds, key)

@@ -34,7 +34,8 @@ def test_layout_and_manifest(tiny):
     manifest = json.loads((tiny / "manifest.json").read_text())
     assert manifest["clips_per_class"] == TINY and manifest["seed"] == 0
     assert manifest["generator_version"] == synth.GENERATOR_VERSION
-    assert manifest["clips"] == {"train": 11, "validation": 11, "test": 11}
+    # 3 clips of every keyword, 9 unknown-word clips: one of each in validation and test
+    assert manifest["clips"] == {"train": 10 + 7, "validation": 11, "test": 11}
     for word in KEYWORDS:
         assert len(list((tiny / word).glob("*_nohash_*.wav"))) == TINY
     noise = sorted(p.name for p in (tiny / "_background_noise_").iterdir())
@@ -81,6 +82,9 @@ def test_readable_by_the_reader(tiny):
     for name in ("train", "validation", "test"):
         counts = ds.split(name).class_counts(len(CLASSES))
         assert list(counts) == [1] * 12  # 10 keywords, then 1 silence and 1 unknown (10 % of 10)
+    more = load_speech_commands(tiny, progress=False, train_unknown_fraction=0.5)
+    assert [more.split(n).class_counts(len(CLASSES))[-1] for n in ("train", "validation", "test")] \
+        == [5, 1, 1]                     # the train split's 7 unknown clips hold 50 % of 10
 
 
 def test_held_out_voices_never_speak_in_train(tiny):
@@ -91,9 +95,64 @@ def test_held_out_voices_never_speak_in_train(tiny):
     assert not speakers["train"] & speakers["test"]
     assert not speakers["train"] & speakers["validation"]
     assert not speakers["validation"] & speakers["test"]
+    randoms = {synth.voice_key(v) for v in manifest["random_voices"]["voices"]}
+    assert len(randoms) == synth.RANDOM_VOICES
     for name in ("train", "validation", "test"):
         keys = {synth.voice_key(v) for v in manifest["variants"][name]}
-        assert speakers[name] <= keys
+        assert speakers[name] <= keys | (randoms if name == "train" else set())
+
+
+def test_random_voices_speak_about_half_of_the_train_clips_only():
+    variants = tuple(f"v{i}" for i in range(100))
+    randoms = synth.voice_names(7)
+    specs = synth.plan_clips(200, 0, ("en",), synth.split_variants(variants, seed=0), randoms)
+    for split in ("validation", "test"):
+        assert not any(s.voice.split("+", 1)[1] in randoms for s in specs if s.split == split)
+    train = [s for s in specs if s.split == "train"]
+    share = np.mean([s.voice.split("+", 1)[1] in randoms for s in train])
+    assert abs(share - synth.RANDOM_VOICE_FRACTION) < 0.05
+    # the held-out clips are drawn exactly as without random voices
+    plain = synth.plan_clips(200, 0, ("en",), synth.split_variants(variants, seed=0))
+    assert [s for s in specs if s.split != "train"] == [s for s in plain if s.split != "train"]
+
+
+def test_random_voices_are_voice_files_espeak_reads(tmp_path):
+    from mcuforge.data.random_voices import overlay_data_folder, random_voice
+
+    texts = {name: random_voice(np.random.default_rng(i), name)
+             for i, name in enumerate(synth.voice_names(2))}
+    assert texts[synth.voice_names(2)[0]] != texts[synth.voice_names(2)[1]]
+    installed = synth._espeak_paths()[1]
+    data = overlay_data_folder(installed, tmp_path, texts, ("en",))
+    assert sorted(p.name for p in Path(installed).iterdir()) == sorted(p.name for p in data.iterdir())
+    assert [p.name for p in (data / "lang").rglob("*") if p.is_file()] == ["en"]
+    (tmp_path / "many").mkdir()
+    with pytest.raises(DatasetError, match="more than the 349 eSpeak NG can list"):
+        overlay_data_folder(installed, tmp_path / "many", dict.fromkeys(synth.voice_names(300), ""),
+                            ("en",))
+    voices = ("en", *(f"en+{n}" for n in texts))
+    spectra = {voice: np.abs(np.fft.rfft(audio.astype(np.float64), 8192))
+               for voice, audio in zip(voices, _speak_in_fresh_process(str(data), voices))}
+    # each random voice changes the sound of the same word (a missing variant would fall back
+    # to the plain voice: the same spectrum)
+    for voice, spectrum in spectra.items():
+        if voice != "en":
+            assert np.corrcoef(spectra["en"], spectrum)[0, 1] < 0.95, voice
+
+
+def _speak_in_fresh_process(data: str, voices: tuple[str, ...]) -> list[np.ndarray]:
+    """eSpeak NG is global per process: a fresh one reads the overlay folder."""
+    import concurrent.futures
+    import multiprocessing
+
+    with concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_speak, data, voices).result()
+
+
+def _speak(data: str, voices: tuple[str, ...]) -> list[np.ndarray]:
+    engine = synth.Espeak(data)
+    return [engine.synthesize("yes", voice, 160, 50, 50, 1) for voice in voices]
 
 
 def test_a_failed_build_leaves_nothing(tmp_path, monkeypatch):
@@ -150,7 +209,7 @@ def test_plan_splits_voices_and_clips_exactly():
     assert (len(voices.test), len(voices.validation), len(voices.train)) == (15, 10, 75)
     assert not set(voices.test) & set(voices.train) and not set(voices.validation) & set(voices.train)
     specs = synth.plan_clips(40, 0, ("en", "en-us"), voices)
-    assert len(specs) == 40 * 11 and len({s.path for s in specs}) == len(specs)
+    assert len(specs) == 40 * (10 + synth.UNKNOWN_CLIP_FACTOR) and len({s.path for s in specs}) == len(specs)
     for spec in specs:
         assert spec.voice.split("+", 1)[1] in voices.pool(spec.split)
         assert synth.RATE_WPM[0] <= spec.rate <= synth.RATE_WPM[1]

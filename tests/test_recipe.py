@@ -29,6 +29,9 @@ def test_kws_recipe_values():
     ("training: [1, 2]\n", "training: expected a mapping"),
     ("model: {width: 8\n", "not valid YAML"),
     ("- a\n- b\n", "expected a mapping"),
+    ("dataset:\n  train_unknown_fraction: -0.5\n", "dataset.train_unknown_fraction: must be >= 0"),
+    ("task: image_classification\ndataset:\n  kind: digits\n  train_unknown_fraction: 0.3\n",
+     "dataset.train_unknown_fraction does not apply to dataset.kind digits"),
 ])
 def test_bad_recipes_name_the_problem(tmp_path, text, fragment):
     path = tmp_path / "r.yaml"

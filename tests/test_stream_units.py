@@ -87,6 +87,8 @@ def _wav(samples: np.ndarray, rate: int = 16000, channels: int = 1) -> bytes:
     ("truncated.wav", _wav(np.zeros(32000))[:20000], "truncated: data chunk says 64000 bytes"),
     ("short.wav", encode_wav(np.zeros(8000, np.int16)), "0.50 s of audio; a stream needs at least 1 s"),
     ("labels", encode_wav(np.zeros(32000, np.int16)), "labels.csv: row 1: start and end must be"),
+    ("linked", encode_wav(np.zeros(32000, np.int16)), "--linked links the audio into a board's "
+     "firmware: give --board too"),
 ])
 def test_bad_input_is_one_line(tmp_path, capsys, name, content, message):
     c = _fake_c_dir(tmp_path)
@@ -95,6 +97,7 @@ def test_bad_input_is_one_line(tmp_path, capsys, name, content, message):
     labels = tmp_path / "labels.csv"
     labels.write_text("yes,soon,2\n")
     argv = ["stream", str(c), str(wav)] + (["--labels", str(labels)] if name == "labels" else [])
+    argv += ["--linked"] if name == "linked" else []
     assert main(argv) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and message in err, err
@@ -122,5 +125,5 @@ def test_default_recipe_has_its_stream_settings():
     from mcuforge.resources import DATA_ROOT
 
     spec = load_recipe(DATA_ROOT / "models" / "kws_dscnn.yaml").stream
-    assert (spec.infer_every_hops, spec.average_window) == (4, 3)
+    assert (spec.infer_every_hops, spec.average_window) == (4, 4)
     assert 0 < spec.threshold < 1 and spec.refractory_s > 0

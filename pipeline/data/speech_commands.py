@@ -16,7 +16,8 @@ Choices made here (all deterministic for a given ``seed``):
   with ``desired_samples`` does in the reference pipeline); longer clips keep their first
   ``clip_samples`` samples.
 - ``_unknown_``: ``round(unknown_fraction * keyword clips of the split)`` clips drawn without
-  replacement from the non-keyword word folders of that split (all of them if there are fewer).
+  replacement from the non-keyword word folders of that split (all of them if there are fewer);
+  ``train_unknown_fraction``, when given, replaces ``unknown_fraction`` for the train split.
 - ``_silence_``: ``round(silence_fraction * keyword clips of the split)`` random crops of the
   ``_background_noise_`` files at a random gain, log-uniform from -30 dB to 0 dB. To keep the
   splits apart, train crops come from the first 80 % of every noise file, validation from the next
@@ -125,23 +126,27 @@ class _SplitPlan:
 def load_speech_commands(root: str | os.PathLike, *, keywords: tuple[str, ...] = KEYWORDS,
                          silence_fraction: float = 0.1, unknown_fraction: float = 0.1,
                          clip_samples: int = SAMPLE_RATE, seed: int = 0,
-                         progress: bool = True) -> KwsDataset:
+                         progress: bool = True,
+                         train_unknown_fraction: float | None = None) -> KwsDataset:
     """Read the dataset at ``root`` (Speech Commands layout, see the module doc) into memory.
 
     Raises DatasetError for a missing or empty folder, a missing keyword folder, inconsistent
     split lists, or any bad WAV file among those used (all of them named in one message).
     """
     root = Path(root)
-    keywords = _check_arguments(keywords, silence_fraction, unknown_fraction, clip_samples)
+    train_unknown = unknown_fraction if train_unknown_fraction is None else train_unknown_fraction
+    keywords = _check_arguments(keywords, silence_fraction, min(unknown_fraction, train_unknown),
+                                clip_samples)
     classes = (*keywords, SILENCE, UNKNOWN)
     words = _word_folders(root)
     _check_keyword_folders(root, words, keywords)
-    if unknown_fraction > 0 and not set(words) - set(keywords):
+    if max(unknown_fraction, train_unknown) > 0 and not set(words) - set(keywords):
         raise DatasetError(f"{root}: no non-keyword word folders to draw {UNKNOWN} clips from "
                            "(set unknown_fraction to 0 to train without them)")
     split_of = _assign_splits(root, words)
-    plans = {name: _plan_split(name, words, split_of, keywords, silence_fraction, unknown_fraction,
-                               seed) for name in SPLIT_NAMES}
+    plans = {name: _plan_split(name, words, split_of, keywords, silence_fraction,
+                               train_unknown if name == "train" else unknown_fraction, seed)
+             for name in SPLIT_NAMES}
     noise_names = _noise_files(root)
 
     total = sum(len(p.keyword_files) + len(p.unknown_files) for p in plans.values()) + len(noise_names)

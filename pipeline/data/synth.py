@@ -12,11 +12,15 @@ of the English language variants x one of the voice variants listed in the data 
 16 kHz; trimmed of leading and trailing silence; placed at a random offset inside the clip; mixed
 with white, pink or brown noise at 5-30 dB SNR (speech power measured over the spoken part); then
 scaled to a random peak level from -20 to -1 dBFS. ``_unknown_`` clips say other short English
-words (UNKNOWN_WORDS), each in its own folder, the same number of clips in all as a keyword.
+words (UNKNOWN_WORDS), each in its own folder, UNKNOWN_CLIP_FACTOR times as many clips in all as
+a keyword.
 
 Split: whole voice variants are held out. About 15 % of the variants speak only test clips, 10 %
 only validation clips and the rest only train clips (every language appears in every split); the
 voice key in a file name is the variant, so even the reader's hash split would keep them apart.
+Half of the train clips (RANDOM_VOICE_FRACTION) are spoken instead by one of RANDOM_VOICES voices
+drawn at random for the seed (``random_voices``: random vocal tracts, pitch and voicing), so that
+the training voices span more than the train variants do; they never speak another split.
 
 Determinism: same ``seed`` and ``clips_per_class`` -> byte-identical files (on one installation:
 numpy, scipy and eSpeak NG versions fixed). Every random choice is drawn in the parent process
@@ -42,6 +46,7 @@ import multiprocessing
 import os
 import queue as queue_module
 import re
+import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,11 +57,12 @@ from ..errors import DatasetError, McuforgeError, MissingDependencyError
 from ..fsutil import atomic_dir
 from ..resources import cache_dir
 from ..ui import progress_bar
+from .random_voices import overlay_data_folder, random_voice, voice_names
 from .speech_commands import BACKGROUND_NOISE_DIR, KEYWORDS, TESTING_LIST, UNKNOWN, VALIDATION_LIST
 from .wav import SAMPLE_RATE, encode_wav, write_wav
 
 GENERATOR = "mcuforge-espeak-kws"
-GENERATOR_VERSION = 1  # bump whenever the output for given parameters changes
+GENERATOR_VERSION = 2  # bump whenever the output for given parameters changes
 MANIFEST = "manifest.json"
 
 CLIP_SAMPLES = SAMPLE_RATE  # 1 s
@@ -86,6 +92,11 @@ NOISE_COLORS = ("white", "pink", "brown")
 TRIM_THRESHOLD = 0.01     # leading/trailing samples below 1 % of the peak (-40 dB) are silence
 TEST_VARIANT_FRACTION = 0.15
 VALIDATION_VARIANT_FRACTION = 0.10
+RANDOM_VOICES = 100          # random voices made for the train split (random_voices.py)
+RANDOM_VOICE_FRACTION = 0.5  # of the train clips are spoken by one of them
+# _unknown_ gets this many times clips_per_class clips, so that a recipe can train on more
+# unknown-word clips than on one keyword's (dataset.train_unknown_fraction)
+UNKNOWN_CLIP_FACTOR = 3
 # Background-noise files written for the reader's _silence_ class: (file name, color, seconds).
 BACKGROUND_FILES = (("white_noise.wav", "white", 60), ("pink_noise.wav", "pink", 60),
                     ("brown_noise.wav", "brown", 60))
@@ -145,8 +156,9 @@ def synthesize_speech_commands(out_dir: str | os.PathLike, *, clips_per_class: i
                                seed: int = 0, progress: bool = True) -> Path:
     """Make (or find cached) the synthetic keyword-spotting set at ``out_dir``; returns its path.
 
-    ``clips_per_class`` clips for each keyword and for ``_unknown_`` (the reader makes
-    ``_silence_`` from the noise files). Raises DatasetError if ``out_dir`` holds something else.
+    ``clips_per_class`` clips for each keyword, UNKNOWN_CLIP_FACTOR times as many for
+    ``_unknown_`` (the reader makes ``_silence_`` from the noise files). Raises DatasetError if
+    ``out_dir`` holds something else.
     """
     out_dir = Path(out_dir)
     if clips_per_class < 3:
@@ -206,11 +218,15 @@ def _build(root: Path, clips_per_class: int, seed: int, progress: bool) -> None:
     languages = available_languages(data_path)
     variants = available_variants(data_path)
     voices = split_variants(variants, seed)
-    specs = plan_clips(clips_per_class, seed, languages, voices)
+    randoms = {name: random_voice(_rng(seed, 4, i), name)
+               for i, name in enumerate(voice_names(RANDOM_VOICES))}
+    specs = plan_clips(clips_per_class, seed, languages, voices, tuple(randoms))
     for folder in sorted({spec.path.split("/", 1)[0] for spec in specs}):
         (root / folder).mkdir()
     _write_background_noise(root / BACKGROUND_NOISE_DIR, seed)
-    _run_lanes(root, specs, progress)
+    with tempfile.TemporaryDirectory(prefix="mcuforge-espeak-") as scratch:
+        data = overlay_data_folder(data_path, scratch, randoms, languages)
+        _run_lanes(root, specs, progress, str(data))
     for split, name in (("validation", VALIDATION_LIST), ("test", TESTING_LIST)):
         paths = sorted(spec.path for spec in specs if spec.split == split)
         (root / name).write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
@@ -222,6 +238,7 @@ def _build(root: Path, clips_per_class: int, seed: int, progress: bool) -> None:
         "unknown_words": list(UNKNOWN_WORDS),
         "languages": list(languages),
         "variants": {split: list(voices.pool(split)) for split in _SPLITS},
+        "random_voices": {"train_fraction": RANDOM_VOICE_FRACTION, "voices": randoms},
         "clips": {split: sum(spec.split == split for spec in specs) for split in _SPLITS},
         "noise_files": [f"{BACKGROUND_NOISE_DIR}/{name}" for name, _, _ in BACKGROUND_FILES],
     }
@@ -273,18 +290,20 @@ def split_variants(variants: tuple[str, ...], seed: int) -> VoiceSplit:
 
 
 def plan_clips(clips_per_class: int, seed: int, languages: tuple[str, ...],
-               voices: VoiceSplit) -> list[ClipSpec]:
-    """Every clip's parameters, in canonical order (class by class, clip index k ascending).
+               voices: VoiceSplit, random_voices: tuple[str, ...] = ()) -> list[ClipSpec]:
+    """Every clip's parameters, in canonical order (class by class, clip index k ascending):
+    ``clips_per_class`` for each keyword, UNKNOWN_CLIP_FACTOR times as many for ``_unknown_``.
 
     Within each class the clips are split exactly: round(15 %) test and round(10 %) validation
     (at least one each), chosen by a seeded permutation; each clip's voice comes from its split's
-    pool. ``_unknown_`` clip k says UNKNOWN_WORDS[k % len(UNKNOWN_WORDS)].
+    pool, except that a train clip takes one of ``random_voices`` instead with probability
+    RANDOM_VOICE_FRACTION. ``_unknown_`` clip k says UNKNOWN_WORDS[k % len(UNKNOWN_WORDS)].
     """
-    n = clips_per_class
-    n_test = max(1, _round(TEST_VARIANT_FRACTION * n))
-    n_val = max(1, _round(VALIDATION_VARIANT_FRACTION * n))
     specs = []
     for ci, label in enumerate((*KEYWORDS, UNKNOWN)):
+        n = clips_per_class * (UNKNOWN_CLIP_FACTOR if label == UNKNOWN else 1)
+        n_test = max(1, _round(TEST_VARIANT_FRACTION * n))
+        n_val = max(1, _round(VALIDATION_VARIANT_FRACTION * n))
         order = _rng(seed, 1, ci).permutation(n)
         split_of = np.full(n, 0)
         split_of[order[:n_test]] = 2
@@ -292,7 +311,11 @@ def plan_clips(clips_per_class: int, seed: int, languages: tuple[str, ...],
         for k in range(n):
             split = _SPLITS[split_of[k]]
             word = label if label != UNKNOWN else UNKNOWN_WORDS[k % len(UNKNOWN_WORDS)]
-            specs.append(_draw_clip(_rng(seed, 2, ci, k), word, k, split, languages, voices.pool(split)))
+            pool = voices.pool(split)
+            if (split == "train" and random_voices
+                    and _rng(seed, 5, ci, k).random() < RANDOM_VOICE_FRACTION):
+                pool = random_voices
+            specs.append(_draw_clip(_rng(seed, 2, ci, k), word, k, split, languages, pool))
     return specs
 
 
@@ -344,12 +367,13 @@ def _spectral_shape(n: int, color: str) -> np.ndarray:
 
 # ---------------------------------------------------------------- worker lanes
 
-def _run_lanes(root: Path, specs: list[ClipSpec], progress: bool) -> None:
+def _run_lanes(root: Path, specs: list[ClipSpec], progress: bool, data_path: str | None = None) -> None:
     """Render ``specs`` into ``root`` with N_LANES fresh processes; lane i takes specs[i::N_LANES]
-    in order. Re-raises a worker's DatasetError in this process."""
+    in order, with eSpeak NG's data folder ``data_path`` (default: the installed one). Re-raises
+    a worker's DatasetError in this process."""
     ctx = multiprocessing.get_context("spawn")  # fresh eSpeak state; safe after TensorFlow is loaded
     messages = ctx.Queue()
-    workers = [ctx.Process(target=_lane_main, args=(lane, specs[lane::N_LANES], str(root), messages),
+    workers = [ctx.Process(target=_lane_main, args=(lane, specs[lane::N_LANES], str(root), messages, data_path),
                            name=f"mcuforge-synth-{lane}", daemon=True) for lane in range(N_LANES)]
     finished: set[int] = set()
     try:
@@ -386,10 +410,10 @@ def _check_workers_alive(workers: list, finished: set[int]) -> None:
             raise RuntimeError(f"synthesis worker {lane} died (exit code {worker.exitcode})")
 
 
-def _lane_main(lane: int, specs: list[ClipSpec], root: str, messages) -> None:
+def _lane_main(lane: int, specs: list[ClipSpec], root: str, messages, data_path: str | None) -> None:
     """Worker process: render every spec in order; report progress, then "done" or the error."""
     try:
-        engine = Espeak()
+        engine = Espeak(data_path)
         pending = 0
         for spec in specs:
             clip = render_clip(engine, spec)
@@ -470,11 +494,13 @@ _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), 
 class Espeak:
     """eSpeak NG in synchronous retrieval mode, one instance per process (the library is global).
 
-    ``synthesize`` returns int16 samples at ESPEAK_RATE (22050 Hz).
+    ``synthesize`` returns int16 samples at ESPEAK_RATE (22050 Hz). ``data_path``: the data
+    folder to read voices from (default: the installed package's).
     """
 
-    def __init__(self) -> None:
-        lib_path, data_path = _espeak_paths()
+    def __init__(self, data_path: str | None = None) -> None:
+        lib_path, installed = _espeak_paths()
+        data_path = data_path or installed
         self.data_path = data_path
         lib = ctypes.CDLL(lib_path)
         lib.espeak_Initialize.restype = ctypes.c_int
@@ -541,5 +567,6 @@ def _round(x: float) -> int:
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
     """An independent generator for one purpose: (0,) voice split, (1, class) clip split,
-    (2, class, clip) clip parameters, (3, file) background noise."""
+    (2, class, clip) clip parameters, (3, file) background noise, (4, voice) random voice,
+    (5, class, clip) whether a train clip takes a random voice."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))

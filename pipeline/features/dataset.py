@@ -50,7 +50,9 @@ def make_features(recipe: Recipe, root: Path, progress: bool) -> FeatureSet:
 
     spec = recipe.dataset
     ds = load_speech_commands(root, silence_fraction=spec.silence_fraction,
-                              unknown_fraction=spec.unknown_fraction, seed=spec.seed, progress=progress)
+                              unknown_fraction=spec.unknown_fraction,
+                              train_unknown_fraction=spec.train_unknown_fraction, seed=spec.seed,
+                              progress=progress)
     feats = {name: compute_features(split.audio, progress=progress)
              for name, split in (("train", ds.train), ("val", ds.validation), ("test", ds.test))}
     return FeatureSet(classes=tuple(ds.classes), scale=float(FEATURE_SCALE),
