@@ -17,8 +17,8 @@ adding the frames. Rules for what the graph does not say:
   set, stored as a word in code or data, outside the vector table), except functions that
   themselves reach the caller, or any function already on the chain, by direct calls (that
   would be recursion, which mcuforge's code never does); the bound takes the deepest of those
-  candidates. Without the ELF the candidates
-  are the functions of the graph that nothing calls directly.
+  candidates. Without the ELF the candidates are the functions of the graph that nothing calls
+  directly.
 - Recursion (a cycle of calls), or a frame GCC reports as dynamic and unbounded (alloca, VLAs):
   no static bound exists; StackAnalysisError names the functions. (A cycle made only of code
   without stack-usage data is a branch into a shared exit path, as newlib's strcmp takes into
