@@ -108,11 +108,17 @@ def test_qemu_stream_equals_the_reference(stream_setup):
         session.exit(0)
 
     # the same excerpt linked into the firmware and played there: the same detections and the
-    # same instructions (the frames are read from flash instead of the serial buffer)
+    # same instructions (the frames are read from flash instead of the serial buffer), to within
+    # the counter: each timed frame or inference is converted from whole ticks of a counter that
+    # runs at a fixed number of ticks per instruction, whose phase differs between two images, so
+    # each may round one instruction apart
     linked = build_stream_firmware(params, board, root / "fw-linked", linked=excerpt)
     with QemuMachine(board, linked.elf, timeout=120.0) as machine:
         from_flash = play(machine, params, excerpt, progress=False)
-    assert from_flash == run
+    assert (from_flash.detections, from_flash.hops, from_flash.inferences) == \
+        (run.detections, run.hops, run.inferences)
+    assert abs(from_flash.frontend_instructions - run.frontend_instructions) <= run.hops
+    assert abs(from_flash.model_instructions - run.model_instructions) <= run.inferences
 
 
 def _excerpt(params, audio, reference):
