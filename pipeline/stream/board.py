@@ -51,9 +51,10 @@ def play(machine: QemuMachine, params: StreamParams, audio: np.ndarray, progress
     if capacity <= 0:
         raise EmulationError(f"{machine.name}: the firmware has no streaming application "
                              f"(stream={hello.get('stream') or '?'})")
-    linked = hello.int("linked") > 0
-    if linked and hello.int("linked") != len(audio):
-        raise EmulationError(f"{machine.name}: the firmware links {hello.int('linked')} samples "
+    linked_samples = hello.int("linked")
+    linked = linked_samples > 0
+    if linked and linked_samples != len(audio):
+        raise EmulationError(f"{machine.name}: the firmware links {linked_samples} samples "
                              f"of PCM, not the {len(audio)} to play")
     hz = hello.int("hz")
     overhead = ticks_to_instructions(hello.int("overhead"), hz, machine.shift) if hz > 0 else 0
