@@ -235,3 +235,18 @@ def test_ram_is_itemized_as_arena_scratch_stack_other():
     assert use.other_ram_bytes == 18_000 - 16_256 - 688
     no_scratch = dataclasses.replace(use, scratch_bytes=0)
     assert no_scratch.ram_parts() == "arena 16,256 + stack 688 + other 1,056"
+
+
+def test_flash_is_itemized_with_the_named_objects():
+    """Flash = weights + code + each named object (a streaming firmware's linked audio) + other."""
+    from mcuforge.builder.size import MemoryUse
+
+    use = MemoryUse(flash_bytes=5000, code_bytes=600, const_bytes=4300, weights_bytes=250,
+                    data_init_bytes=8, ram_bytes=18_000, arena_bytes=16_256, scratch_bytes=0,
+                    stack_bytes=688, flash_capacity=8192, ram_capacity=32_768,
+                    named_flash=(("linked audio", 4000),))
+    assert use.other_flash_bytes == 5000 - 250 - 600 - 4000
+    assert use.flash_parts() == "weights 250 + code 600 + linked audio 4,000 + other 150"
+    assert use.as_dict()["named_flash"] == {"linked audio": 4000}
+    plain = dataclasses.replace(use, named_flash=())
+    assert plain.flash_parts() == "weights 250 + code 600 + other 4,150"

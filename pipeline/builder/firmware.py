@@ -82,13 +82,15 @@ OBJ_SUBDIR = "obj"      # objects and call graphs, removed once the image is lin
 class FirmwareExtra:
     """What a build links beside the protocol application (the streaming KWS application): its C
     sources and include folders, ``render`` writing its generated sources into the build's
-    generated/ folder (returning them), and ``stream`` the mf_app_stream the glue points STREAM
-    at."""
+    generated/ folder (returning them), ``stream`` the mf_app_stream the glue points STREAM
+    at, and ``flash_objects`` the (label, symbol) of its constant objects to itemize in the
+    flash figures (size.MemoryUse)."""
 
     sources: tuple[Path, ...]
     includes: tuple[Path, ...]
     render: Callable[[Path], list[Path]]
     stream: str
+    flash_objects: tuple[tuple[str, str], ...] = ()
 
 
 
@@ -139,7 +141,8 @@ def firmware_sources(model: ModelInfo, board: Board, generated: Path,
 
 
 def _explain_overflow(stderr: str, cmd: list[str], elf: Path, model: ModelInfo, board: Board,
-                      size_stack: Callable[[], None] | None) -> None:
+                      size_stack: Callable[[], None] | None,
+                      named: tuple[tuple[str, str], ...]) -> None:
     """A link that failed because the image overflows a region: link once more, keeping the
     oversized image, to say by how much and why (SizeError, itemized). ``size_stack``, when the
     stack follows the bound, sets the stack from the oversized image first, so the error gives
@@ -156,13 +159,15 @@ def _explain_overflow(stderr: str, cmd: list[str], elf: Path, model: ModelInfo, 
         else:
             retry = subprocess.run(keep, capture_output=True, text=True)
     if elf.is_file():
-        check_fits(_measure(elf, board, model), board, model.name)
+        check_fits(_measure(elf, board, model, named), board, model.name)
     raise BuildError(f"{board.id}: {model.name} does not fit: "
                      f"{first_error(retry.stderr, retry.returncode)}")
 
 
-def _measure(elf: Path, board: Board, model: ModelInfo) -> MemoryUse:
-    return measure_elf(elf, board, model.weight_bytes, model.arena_bytes, model.scratch_bytes)
+def _measure(elf: Path, board: Board, model: ModelInfo,
+             named: tuple[tuple[str, str], ...]) -> MemoryUse:
+    return measure_elf(elf, board, model.weight_bytes, model.arena_bytes, model.scratch_bytes,
+                       named)
 
 
 def _object_names(sources: list[Path]) -> list[str]:
@@ -226,6 +231,7 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
     tools = find_toolchain()
     out_dir = Path(out_dir) if out_dir else default_out_dir(model, board)
     what = f"cross build of {model.folder} for {board.id}"
+    named = extra.flash_objects if extra else ()
     with atomic_dir(out_dir, force=force) as tmp:
         tmp = tmp.resolve()     # absolute: the call graph names sources by the path compiled
         model, cmsis = model_for(model, board, kernels, tmp / MODEL_SUBDIR)
@@ -264,7 +270,7 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
 
         def link() -> None:
             run_compiler(cmd, what, lambda stderr: _explain_overflow(
-                stderr, cmd, elf, model, board, size_stack if stack_bytes is None else None))
+                stderr, cmd, elf, model, board, size_stack if stack_bytes is None else None, named))
 
         link()
         bound, stack_note = _stack_bound(tmp / OBJ_SUBDIR, elf, board, given=stack_bytes is not None)
@@ -274,7 +280,7 @@ def build_firmware(model: ModelInfo, board: Board, out_dir: Path | None = None,
         shutil.rmtree(tmp / OBJ_SUBDIR)
         if board.boot2_region is not None:
             seal_boot2(elf)     # the CRC the RP2040 boot ROM checks, before .bin and .hex
-        use = _measure(elf, board, model)
+        use = _measure(elf, board, model, named)
         check_fits(use, board, model.name)
 
         for fmt, suffix in (("binary", ".bin"), ("ihex", ".hex")):

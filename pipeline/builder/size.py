@@ -3,7 +3,9 @@
 Flash: every allocated section with contents (vectors, code, constants including the weights,
 initial values of .data). RAM: every writable allocated section: .data, .bss (the arena is one
 object in it) and the stack the linker reserves; itemized as arena (the activations) + scratch
-(the backend's scratch buffers, slots of the same arena array) + stack + other. Sections are
+(the backend's scratch buffers, slots of the same arena array) + stack + other. Flash is itemized
+as weights + code + the named objects a build asks for (the linked audio of a streaming firmware)
++ other, each object sized by its symbol. Sections are
 classified by their flags, not by address, so an image linked past the end of a region (to
 measure it) is measured right too.
 """
@@ -36,6 +38,7 @@ class MemoryUse:
     stack_bytes: int        # stack reserved by the linker script
     flash_capacity: int     # the code region of the board
     ram_capacity: int       # the data region of the board
+    named_flash: tuple[tuple[str, int], ...] = ()   # (label, bytes) of constant objects named by the build
 
     @property
     def other_ram_bytes(self) -> int:
@@ -43,7 +46,8 @@ class MemoryUse:
 
     @property
     def other_flash_bytes(self) -> int:
-        return self.flash_bytes - self.weights_bytes - self.code_bytes
+        return (self.flash_bytes - self.weights_bytes - self.code_bytes
+                - sum(size for _, size in self.named_flash))
 
     @property
     def fits(self) -> bool:
@@ -51,6 +55,7 @@ class MemoryUse:
 
     def as_dict(self) -> dict:
         d = asdict(self)
+        d["named_flash"] = {label: size for label, size in self.named_flash}
         d["other_ram_bytes"] = self.other_ram_bytes
         d["other_flash_bytes"] = self.other_flash_bytes
         return d
@@ -61,14 +66,17 @@ class MemoryUse:
                 f"{self.stack_bytes:,} + other {self.other_ram_bytes:,}")
 
     def flash_parts(self) -> str:
-        return (f"weights {self.weights_bytes:,} + code {self.code_bytes:,} "
+        named = "".join(f" + {label} {size:,}" for label, size in self.named_flash)
+        return (f"weights {self.weights_bytes:,} + code {self.code_bytes:,}{named} "
                 f"+ other {self.other_flash_bytes:,}")
 
 
 def measure_elf(elf_path: Path, board: Board, weights_bytes: int, arena_bytes: int,
-                scratch_bytes: int = 0) -> MemoryUse:
+                scratch_bytes: int = 0,
+                named_objects: tuple[tuple[str, str], ...] = ()) -> MemoryUse:
     """Reads the section table and symbols of ``elf_path``; ``scratch_bytes`` is the part of the
-    arena the generated code planned for scratch buffers (model_info.json)."""
+    arena the generated code planned for scratch buffers (model_info.json); ``named_objects``:
+    (label, symbol) of constant objects to itemize in flash (0 B for a symbol the image lacks)."""
     code, data = board.code_region, board.data_region
     with open(elf_path, "rb") as f:
         elf = ELFFile(f)
@@ -91,12 +99,15 @@ def measure_elf(elf_path: Path, board: Board, weights_bytes: int, arena_bytes: i
                 if name == ".stack":
                     stack += size
 
-        arena = 0
+        objects: dict[str, list[int]] = {}
         symtab = elf.get_section_by_name(".symtab")
         if isinstance(symtab, SymbolTableSection):   # what pyelftools makes of an SHT_SYMTAB
-            sizes = [s["st_size"] for s in symtab.iter_symbols()
-                     if s.name == "arena" and s["st_info"]["type"] == "STT_OBJECT"]
-            arena = arena_bytes if arena_bytes in sizes else max(sizes, default=0)
+            for sym in symtab.iter_symbols():
+                if sym["st_info"]["type"] == "STT_OBJECT":
+                    objects.setdefault(sym.name, []).append(sym["st_size"])
+        sizes = objects.get("arena", [])
+        arena = arena_bytes if arena_bytes in sizes else max(sizes, default=0)
+        named = tuple((label, sum(objects.get(symbol, []))) for label, symbol in named_objects)
     if flash == 0 or ram == 0:
         raise BuildError(f"{elf_path}: no code or no data in {board.id}'s memory map "
                          f"({code.name}, {data.name}): the linker script and boards.yaml disagree")
@@ -104,7 +115,8 @@ def measure_elf(elf_path: Path, board: Board, weights_bytes: int, arena_bytes: i
                      weights_bytes=min(weights_bytes, const_bytes), data_init_bytes=data_init,
                      ram_bytes=ram, arena_bytes=arena, scratch_bytes=min(scratch_bytes, arena),
                      stack_bytes=stack,
-                     flash_capacity=code.length_bytes, ram_capacity=data.length_bytes)
+                     flash_capacity=code.length_bytes, ram_capacity=data.length_bytes,
+                     named_flash=named)
 
 
 def check_fits(use: MemoryUse, board: Board, what: str) -> None:

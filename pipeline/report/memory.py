@@ -73,7 +73,10 @@ def board_memory(analysis: Analysis, board: Board, fit: BoardFit, size_json: dic
         used = stack_high_water if stack_high_water is not None else bound
         scratch = int(size_json["scratch_bytes"])
         return BoardMemory(board.id, fit.kernels, True, layers, int(size_json["weights_bytes"]),
-                           int(size_json["code_bytes"]), int(size_json["other_flash_bytes"]),
+                           int(size_json["code_bytes"]),
+                           # a build's named objects (linked audio) count as other here
+                           int(size_json["other_flash_bytes"])
+                           + sum(size_json.get("named_flash", {}).values()),
                            int(size_json["flash_capacity"]), int(size_json["arena_bytes"]) - scratch,
                            scratch, int(used) if used is not None else None,
                            int(size_json["stack_bytes"]), int(size_json["other_ram_bytes"]),

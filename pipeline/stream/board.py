@@ -15,7 +15,14 @@ from ..emulate.command import emulated_board
 from ..emulate.qemu import QemuMachine, check_greeting, ticks_to_instructions
 from ..errors import EmulationError
 from ..ui import Summary, progress_bar
-from .config import HOP_SAMPLES, SAMPLE_RATE, StreamParams, render_linked_pcm, render_stream_config
+from .config import (
+    HOP_SAMPLES,
+    LINKED_PCM_SYMBOL,
+    SAMPLE_RATE,
+    StreamParams,
+    render_linked_pcm,
+    render_stream_config,
+)
 from .events import Detection, StreamRun
 from .host import APP_DIR, FRONTEND_DIR, stream_sources
 
@@ -29,7 +36,8 @@ def stream_app(params: StreamParams, linked: np.ndarray | None = None) -> Firmwa
         return [config, pcm]
 
     return FirmwareExtra(sources=(*stream_sources(), APP_DIR / "mf_stream_app.c"),
-                       includes=(FRONTEND_DIR,), render=render, stream="mf_stream_app")
+                       includes=(FRONTEND_DIR,), render=render, stream="mf_stream_app",
+                       flash_objects=(("linked audio", LINKED_PCM_SYMBOL),) if linked is not None else ())
 
 
 def build_stream_firmware(params: StreamParams, board: Board, out_dir: Path | None = None,

@@ -163,6 +163,9 @@ def render_stream_config(params: StreamParams, path: Path, *, timed: bool) -> No
     path.write_text(text)
 
 
+LINKED_PCM_SYMBOL = "mf_stream_pcm"   # the array PLAY reads (firmware/app/mf_stream_config.h)
+
+
 def render_linked_pcm(params: StreamParams, pcm: np.ndarray | None, path: Path) -> None:
     """mf_stream_pcm.c: ``pcm`` (int16 samples) as the const array PLAY reads, in flash; a
     single unused zero sample and ``mf_stream_pcm_samples = 0`` when ``pcm`` is None."""
@@ -171,6 +174,6 @@ def render_linked_pcm(params: StreamParams, pcm: np.ndarray | None, path: Path) 
     values = np.zeros(1, np.int16) if pcm is None else np.asarray(pcm, dtype=np.int16)
     text = environment().get_template("stream/mf_stream_pcm.c.j2").render(
         header=generated_header(__version__, model.source_name, model.sha256), samples=samples,
-        array=array_definition("int16_t", "mf_stream_pcm", values, qualifiers="const",
+        array=array_definition("int16_t", LINKED_PCM_SYMBOL, values, qualifiers="const",
                                per_line=16, align=False))
     path.write_text(text)
