@@ -153,8 +153,13 @@ def cmd_flash(args, summary: Summary) -> None:
 
 
 def cmd_stream(args, summary: Summary) -> None:
-    from .stream.command import do_stream
+    from .stream.command import do_stream, do_tune
 
+    if args.tune:
+        do_tune(args.c_dir, args.audio, args.labels, args.tolerance, args.max_false_alarms,
+                summary, progress=_progress(args), as_json=args.json, excerpt_s=args.seconds,
+                on_board=bool(args.board or args.linked))
+        return
     do_stream(args.c_dir, args.audio, args.board, args.labels, args.tolerance, args.timeout,
               summary, as_json=args.json, excerpt_s=args.seconds, linked=args.linked)
 
@@ -336,6 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "instead of sending it over the serial line (it must fit the board's flash)")
     p.add_argument("--timeout", type=_at_least(0.1, float), default=120.0,
                    help="--board: seconds to wait for each reply")
+    p.add_argument("--tune", action="store_true",
+                   help="choose the stream: settings (window, threshold, refractory) on this "
+                   "labelled stream instead: the best recall within --max-false-alarms; use a "
+                   "stream of validation voices, not the test stream")
+    p.add_argument("--max-false-alarms", type=_at_least(0.0, float), default=5.0, metavar="PER_HOUR",
+                   help="--tune: the false-alarm budget, per hour (default 5)")
     p.set_defaults(func=cmd_stream, title="mcuforge stream")
 
     p = sub.add_parser("make-stream", parents=[common],

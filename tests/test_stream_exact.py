@@ -12,6 +12,7 @@ model's posteriors stay near 1/12)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -20,7 +21,8 @@ from conftest import require_module, require_tool
 from mcuforge.boards import get_board
 from mcuforge.cli import main
 from mcuforge.codegen.model_info import ModelInfo
-from mcuforge.data.streams import make_stream
+from mcuforge.data.streams import labels_csv, make_stream
+from mcuforge.data.wav import encode_wav
 from mcuforge.emulate.qemu import QemuMachine
 from mcuforge.errors import EmulationError
 from mcuforge.stream.board import build_stream_firmware, play
@@ -52,7 +54,9 @@ def stream_setup(tmp_path_factory):
     assert main(["compile", str(run / "model.tflite"), "--out", str(run / "c"), "--quiet",
                  "--kernels", "portable"]) == 0
     params = stream_params(ModelInfo.load(run / "c"))
-    audio, _ = make_stream(STREAM_SECONDS, seed=1)
+    audio, labels = make_stream(STREAM_SECONDS, seed=1)
+    (root / "stream.wav").write_bytes(encode_wav(audio))
+    (root / "stream.csv").write_text(labels_csv(labels))
     ends, posts = reference_posteriors(params, audio)
     # a threshold that about 10 % of the full windows' best keyword reach
     w, keywords = params.spec.average_window, list(params.keywords)
@@ -79,6 +83,40 @@ def test_host_stream_equals_the_reference(stream_setup):
     cut = 16000 * 5 + 77
     first, second = run_stream_host(exe, params, audio[:cut]), run.detections
     assert first.detections == tuple(d for d in second if d.sample <= cut)
+
+
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.host
+def test_tune_reports_the_best_setting_of_the_grid(stream_setup, capsys):
+    """`stream --tune` on the labelled stream: its setting for the budget scores, by the
+    reference rule, what it says, and no setting of the grid within the budget has more hits."""
+    from mcuforge.stream.events import read_labels, score
+    from mcuforge.stream.tune import REFRACTORY_S, THRESHOLDS, WINDOWS
+
+    params, audio, _, root = stream_setup
+    budget = 400.0                               # per hour: a few false alarms in 12 s
+    assert main(["stream", str(params.model.folder), str(root / "stream.wav"), "--labels",
+                 str(root / "stream.csv"), "--tune", "--max-false-alarms", str(budget),
+                 "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    chosen = out["recipe"]
+    best = next(b for b in out["best"] if b["max_false_alarms_per_hour"] == budget)
+    labels = read_labels(root / "stream.csv", params.keywords)
+    ends, posts = reference_posteriors(params, audio)
+    seconds = len(audio) / 16000
+
+    def scored(window, threshold, refractory):
+        spec = dataclasses.replace(params.spec, average_window=window, threshold=threshold,
+                                   refractory_s=refractory)
+        return score(detections_from(stream_params(params.model, spec), ends, posts), labels, seconds)
+
+    s = scored(chosen["average_window"], chosen["threshold"], chosen["refractory_s"])
+    assert (s.hits, s.false_alarms) == (best["hits"], best["false_alarms"])
+    assert s.false_alarms_per_hour <= budget
+    most = max(r.hits for r in (scored(w, t, rf) for w in WINDOWS[:4] for t in THRESHOLDS
+                                for rf in REFRACTORY_S) if r.false_alarms_per_hour <= budget)
+    assert s.hits >= most
 
 
 @pytest.mark.slow

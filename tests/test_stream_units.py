@@ -89,6 +89,10 @@ def _wav(samples: np.ndarray, rate: int = 16000, channels: int = 1) -> bytes:
     ("labels", encode_wav(np.zeros(32000, np.int16)), "labels.csv: row 1: start and end must be"),
     ("linked", encode_wav(np.zeros(32000, np.int16)), "--linked links the audio into a board's "
      "firmware: give --board too"),
+    ("tune", encode_wav(np.zeros(32000, np.int16)), "--tune chooses the settings on a labelled "
+     "stream: give --labels too"),
+    ("tune-board", encode_wav(np.zeros(32000, np.int16)), "--tune computes the posteriors on the "
+     "host"),
 ])
 def test_bad_input_is_one_line(tmp_path, capsys, name, content, message):
     c = _fake_c_dir(tmp_path)
@@ -98,6 +102,7 @@ def test_bad_input_is_one_line(tmp_path, capsys, name, content, message):
     labels.write_text("yes,soon,2\n")
     argv = ["stream", str(c), str(wav)] + (["--labels", str(labels)] if name == "labels" else [])
     argv += ["--linked"] if name == "linked" else []
+    argv += {"tune": ["--tune"], "tune-board": ["--tune", "--board", "mps2_an386"]}.get(name, [])
     assert main(argv) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and message in err, err

@@ -1,6 +1,7 @@
 """`mcuforge stream C_DIR AUDIO.wav [--host | --board B] [--labels CSV]`: play a long recording
 through the streaming application (host build or an emulated board) and print the detections;
 with labels, hits, misses and false alarms per hour (matching rule: pipeline/stream/events.py).
+With ``--tune``, choose the detection settings on the labelled recording instead (stream/tune.py).
 
 `mcuforge make-stream OUT.wav`: a synthetic test stream of held-out voices and its labels CSV
 (pipeline/data/streams.py)."""
@@ -15,7 +16,15 @@ from ..codegen.model_info import ModelInfo
 from ..data.wav import read_wav
 from ..errors import DatasetError
 from ..ui import Summary, percent
-from .config import SAMPLE_RATE, StreamError, StreamParams, stream_params
+from .config import (
+    HOP_SAMPLES,
+    NUM_FRAMES,
+    SAMPLE_RATE,
+    WINDOW_SAMPLES,
+    StreamError,
+    StreamParams,
+    stream_params,
+)
 from .events import DEFAULT_TOLERANCE_S, StreamRun, read_labels, score
 from .host import build_stream_host, run_stream_host
 
@@ -27,12 +36,7 @@ def do_stream(c_dir: str, wav: str, board_name: str | None, labels_path: str | N
         raise StreamError("--linked links the audio into a board's firmware: give --board too")
     model = ModelInfo.load(c_dir)
     params = stream_params(model)
-    audio = read_wav(wav)
-    if excerpt_s is not None:
-        audio = audio[:int(excerpt_s * SAMPLE_RATE)]
-    if len(audio) < SAMPLE_RATE:
-        raise DatasetError(f"{wav}: {len(audio) / SAMPLE_RATE:.2f} s of audio; a stream needs at "
-                           "least 1 s (the model's window)")
+    audio = _read_stream(wav, excerpt_s)
     labels = read_labels(labels_path, params.keywords) if labels_path else None
     seconds = len(audio) / SAMPLE_RATE
     t0 = time.monotonic()
@@ -68,6 +72,86 @@ def do_stream(c_dir: str, wav: str, board_name: str | None, labels_path: str | N
     return run
 
 
+def do_tune(c_dir: str, wav: str, labels_path: str | None, tolerance_s: float,
+            max_false_alarms_per_hour: float, summary: Summary, progress: bool = True,
+            as_json: bool = False, excerpt_s: float | None = None, on_board: bool = False) -> None:
+    """The best detection settings on a labelled stream within the false-alarm budget
+    (``on_board``: --board or --linked was given, which --tune does not take)."""
+    from ..ui import progress_bar
+    from .reference import reference_posteriors
+    from .tune import FALSE_ALARM_LEVELS, best_within, sweep
+
+    if on_board:
+        raise StreamError("--tune computes the posteriors on the host (TFLite-Micro, which the "
+                          "firmware equals): leave out --board and --linked")
+    if not labels_path:
+        raise StreamError("--tune chooses the settings on a labelled stream: give --labels too")
+    model = ModelInfo.load(c_dir)
+    params = stream_params(model)
+    audio = _read_stream(wav, excerpt_s)
+    labels = read_labels(labels_path, params.keywords)
+    seconds = len(audio) / SAMPLE_RATE
+    t0 = time.monotonic()
+    frames = (len(audio) - WINDOW_SAMPLES) // HOP_SAMPLES + 1
+    inferences = len(range(NUM_FRAMES - 1, frames, params.spec.infer_every_hops))
+    with progress_bar(inferences, "posteriors (TFLite-Micro)", progress, unit="inference") as bar:
+        ends, posts = reference_posteriors(params, audio, on_step=bar.update)
+    settings = sweep(params, ends, posts, labels, seconds, tolerance_s)
+    levels = sorted({*FALSE_ALARM_LEVELS, max_false_alarms_per_hour})
+    rows = [(level, best_within(settings, level)) for level in levels]
+    if not as_json:
+        print(f"{'budget':>14}  {'window':>6}  {'threshold':>9}  {'refractory':>10}  "
+              f"{'recall':>8}  {'false alarms':>12}")
+        for level, best in rows:
+            if best is None:
+                print(f"{f'<= {level:g}/h':>14}  none of the {len(settings)} settings")
+                continue
+            sp, sc = best.params.spec, best.score
+            print(f"{f'<= {level:g}/h':>14}  {sp.average_window:>6}  {sp.threshold:>9g}  "
+                  f"{sp.refractory_s:>8g} s  {percent(sc.recall):>8}  "
+                  f"{sc.false_alarms:>4} ({sc.false_alarms_per_hour:.1f}/h)")
+    summary.add("stream", f"{wav}: {seconds:.1f} s, {len(labels)} keywords, {len(ends)} inferences "
+                f"(every {params.spec.infer_every_hops} hops, the recipe's)", "seconds",
+                round(seconds, 3))
+    summary.add("grid", f"{len(settings)} settings: window 1-{max(s.params.spec.average_window for s in settings)}, "
+                f"threshold {min(s.params.spec.threshold for s in settings):g}-"
+                f"{max(s.params.spec.threshold for s in settings):g}, refractory "
+                f"{min(s.params.spec.refractory_s for s in settings):g}-"
+                f"{max(s.params.spec.refractory_s for s in settings):g} s")
+    summary.data["best"] = [
+        {"max_false_alarms_per_hour": level} | ({} if best is None else {
+            "average_window": best.params.spec.average_window,
+            "threshold": best.params.spec.threshold,
+            "refractory_s": best.params.spec.refractory_s, "recall": best.score.recall,
+            "hits": best.score.hits, "false_alarms": best.score.false_alarms,
+            "false_alarms_per_hour": round(best.score.false_alarms_per_hour, 2)})
+        for level, best in rows]
+    chosen = dict(rows)[max_false_alarms_per_hour]
+    if chosen is None:
+        summary.add("best", f"no setting has at most {max_false_alarms_per_hour:g} false alarms "
+                    "per hour on this stream", "recipe", None)
+    else:
+        sp, sc = chosen.params.spec, chosen.score
+        summary.add("best", f"recall {percent(sc.recall)} ({sc.hits} of {sc.labels}) at "
+                    f"{sc.false_alarms} false alarms ({sc.false_alarms_per_hour:.1f} per hour)")
+        summary.add("recipe", f"stream: average_window: {sp.average_window}, threshold: "
+                    f"{sp.threshold:g}, refractory_s: {sp.refractory_s:g}", "recipe",
+                    {"average_window": sp.average_window, "threshold": sp.threshold,
+                     "refractory_s": sp.refractory_s})
+    summary.add("wall time", f"{time.monotonic() - t0:.0f} s", "wall_seconds",
+                round(time.monotonic() - t0, 1))
+
+
+def _read_stream(wav: str, excerpt_s: float | None):
+    audio = read_wav(wav)
+    if excerpt_s is not None:
+        audio = audio[:int(excerpt_s * SAMPLE_RATE)]
+    if len(audio) < SAMPLE_RATE:
+        raise DatasetError(f"{wav}: {len(audio) / SAMPLE_RATE:.2f} s of audio; a stream needs at "
+                           "least 1 s (the model's window)")
+    return audio
+
+
 def print_timeline(run: StreamRun, labels, tolerance_s: float) -> None:
     """One line per detection (and, with labels, per miss), in time order."""
     rows = [(d.seconds, f"{d.seconds:9.2f} s  {d.word:<8} score {d.score}") for d in run.detections]
@@ -99,4 +183,4 @@ def do_make_stream(out_wav: str, labels: str | None, minutes: float, seed: int,
     summary.add("labels", f"{csv} ({keywords} keywords)", "labels", str(csv))
 
 
-__all__ = ["DEFAULT_TOLERANCE_S", "StreamParams", "do_make_stream", "do_stream"]
+__all__ = ["DEFAULT_TOLERANCE_S", "StreamParams", "do_make_stream", "do_stream", "do_tune"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -142,13 +142,30 @@ def stream_params(model: ModelInfo, spec: StreamSpec | None = None,
     mask = sum(1 << i for i, c in enumerate(classes) if not c.startswith("_"))
     if mask == 0:
         raise StreamError(f"{c_dir}: no keyword among the classes {', '.join(classes)}")
-    # the least integer sum with sum * s >= threshold * window (a tiny margin against float noise)
-    score = math.ceil(spec.threshold * spec.average_window / out.scale - 1e-9)
     return StreamParams(model=model, classes=tuple(classes), spec=spec,
                         input_thresholds=input_thresholds(inp.scale, inp.zero_point),
-                        output_zero_point=out.zero_point, score_threshold=score,
-                        refractory_hops=round(spec.refractory_s * SAMPLE_RATE / HOP_SAMPLES),
-                        detect_mask=mask)
+                        output_zero_point=out.zero_point,
+                        score_threshold=_score_threshold(spec, out.scale),
+                        refractory_hops=_refractory_hops(spec), detect_mask=mask)
+
+
+def with_spec(params: StreamParams, spec: StreamSpec) -> StreamParams:
+    """``params`` for other detection settings (the same model, classes and inference stride)."""
+    if spec.infer_every_hops != params.spec.infer_every_hops:
+        raise ValueError("the inference stride is fixed by the posteriors")
+    return replace(params, spec=spec,
+                   score_threshold=_score_threshold(spec, params.model.output.scale),
+                   refractory_hops=_refractory_hops(spec))
+
+
+def _score_threshold(spec: StreamSpec, output_scale: float) -> int:
+    """The least integer window sum with sum * scale >= threshold * window (a tiny margin
+    against float noise)."""
+    return math.ceil(spec.threshold * spec.average_window / output_scale - 1e-9)
+
+
+def _refractory_hops(spec: StreamSpec) -> int:
+    return round(spec.refractory_s * SAMPLE_RATE / HOP_SAMPLES)
 
 
 def render_stream_config(params: StreamParams, path: Path, *, timed: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..features.frontend import compute_features
+from ..reference.isolated import ProgressHook
 from ..reference.tflm import tflm_outputs
 from .config import HOP_SAMPLES, NUM_FRAMES, WINDOW_SAMPLES, StreamParams, quantize_features
 from .events import Detection
@@ -32,7 +33,8 @@ def stream_frames(audio: np.ndarray) -> np.ndarray:
     return feats.reshape(-1, feats.shape[-1])[:frames]
 
 
-def reference_posteriors(params: StreamParams, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def reference_posteriors(params: StreamParams, audio: np.ndarray,
+                         on_step: ProgressHook | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(frame index t of every inference, int64 [inferences, classes] q - zero point): the
     model runs after frame t for t = 48, 48 + N, 48 + 2N, ... on frames t - 48 .. t."""
     inp = params.model.input
@@ -41,7 +43,7 @@ def reference_posteriors(params: StreamParams, audio: np.ndarray) -> tuple[np.nd
     if len(ends) == 0:
         return ends, np.zeros((0, len(params.classes)), np.int64)
     inputs = np.stack([q[t - NUM_FRAMES + 1:t + 1] for t in ends]).reshape(len(ends), *inp.shape[1:])
-    posts = tflm_outputs(params.model.tflite_path.read_bytes(), inputs).reshape(len(ends), -1)
+    posts = tflm_outputs(params.model.tflite_path.read_bytes(), inputs, on_step).reshape(len(ends), -1)
     return ends, posts.astype(np.int64) - params.output_zero_point
 
 
