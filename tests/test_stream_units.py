@@ -130,5 +130,5 @@ def test_default_recipe_has_its_stream_settings():
     from mcuforge.resources import DATA_ROOT
 
     spec = load_recipe(DATA_ROOT / "models" / "kws_dscnn.yaml").stream
-    assert (spec.infer_every_hops, spec.average_window) == (4, 4)
+    assert (spec.infer_every_hops, spec.average_window) == (4, 8)
     assert 0 < spec.threshold < 1 and spec.refractory_s > 0
