@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from ..codegen.model_info import ModelInfo
 from ..data.wav import read_wav
 from ..errors import DatasetError
@@ -79,7 +81,7 @@ def do_tune(c_dir: str, wav: str, labels_path: str | None, tolerance_s: float,
     (``on_board``: --board or --linked was given, which --tune does not take)."""
     from ..ui import progress_bar
     from .reference import reference_posteriors
-    from .tune import FALSE_ALARM_LEVELS, best_within, sweep
+    from .tune import FALSE_ALARM_LEVELS, REFRACTORY_S, THRESHOLDS, WINDOWS, best_within, sweep
 
     if on_board:
         raise StreamError("--tune computes the posteriors on the host (TFLite-Micro, which the "
@@ -113,11 +115,9 @@ def do_tune(c_dir: str, wav: str, labels_path: str | None, tolerance_s: float,
     summary.add("stream", f"{wav}: {seconds:.1f} s, {len(labels)} keywords, {len(ends)} inferences "
                 f"(every {params.spec.infer_every_hops} hops, the recipe's)", "seconds",
                 round(seconds, 3))
-    summary.add("grid", f"{len(settings)} settings: window 1-{max(s.params.spec.average_window for s in settings)}, "
-                f"threshold {min(s.params.spec.threshold for s in settings):g}-"
-                f"{max(s.params.spec.threshold for s in settings):g}, refractory "
-                f"{min(s.params.spec.refractory_s for s in settings):g}-"
-                f"{max(s.params.spec.refractory_s for s in settings):g} s")
+    summary.add("grid", f"{len(settings)} settings: window {WINDOWS[0]}-{WINDOWS[-1]}, threshold "
+                f"{THRESHOLDS[0]:g}-{THRESHOLDS[-1]:g}, refractory {REFRACTORY_S[0]:g}-"
+                f"{REFRACTORY_S[-1]:g} s")
     summary.data["best"] = [
         {"max_false_alarms_per_hour": level} | ({} if best is None else {
             "average_window": best.params.spec.average_window,
@@ -142,7 +142,7 @@ def do_tune(c_dir: str, wav: str, labels_path: str | None, tolerance_s: float,
                 round(time.monotonic() - t0, 1))
 
 
-def _read_stream(wav: str, excerpt_s: float | None):
+def _read_stream(wav: str, excerpt_s: float | None) -> np.ndarray:
     audio = read_wav(wav)
     if excerpt_s is not None:
         audio = audio[:int(excerpt_s * SAMPLE_RATE)]
