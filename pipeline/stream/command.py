@@ -18,15 +18,7 @@ from ..codegen.model_info import ModelInfo
 from ..data.wav import read_wav
 from ..errors import DatasetError
 from ..ui import Summary, percent
-from .config import (
-    HOP_SAMPLES,
-    NUM_FRAMES,
-    SAMPLE_RATE,
-    WINDOW_SAMPLES,
-    StreamError,
-    StreamParams,
-    stream_params,
-)
+from .config import SAMPLE_RATE, StreamError, StreamParams, stream_params
 from .events import DEFAULT_TOLERANCE_S, StreamRun, read_labels, score
 from .host import build_stream_host, run_stream_host
 
@@ -80,8 +72,15 @@ def do_tune(c_dir: str, wav: str, labels_path: str | None, tolerance_s: float,
     """The best detection settings on a labelled stream within the false-alarm budget
     (``on_board``: --board or --linked was given, which --tune does not take)."""
     from ..ui import progress_bar
-    from .reference import reference_posteriors
-    from .tune import FALSE_ALARM_LEVELS, REFRACTORY_S, THRESHOLDS, WINDOWS, best_within, sweep
+    from .reference import inference_ends, reference_posteriors
+    from .tune import (
+        FALSE_ALARM_LEVELS,
+        REFRACTORY_S,
+        THRESHOLDS,
+        WINDOWS,
+        best_within,
+        sweep,
+    )
 
     if on_board:
         raise StreamError("--tune computes the posteriors on the host (TFLite-Micro, which the "
@@ -94,8 +93,7 @@ def do_tune(c_dir: str, wav: str, labels_path: str | None, tolerance_s: float,
     labels = read_labels(labels_path, params.keywords)
     seconds = len(audio) / SAMPLE_RATE
     t0 = time.monotonic()
-    frames = (len(audio) - WINDOW_SAMPLES) // HOP_SAMPLES + 1
-    inferences = len(range(NUM_FRAMES - 1, frames, params.spec.infer_every_hops))
+    inferences = len(inference_ends(params, len(audio)))
     with progress_bar(inferences, "posteriors (TFLite-Micro)", progress, unit="inference") as bar:
         ends, posts = reference_posteriors(params, audio, on_step=bar.update)
     settings = sweep(params, ends, posts, labels, seconds, tolerance_s)

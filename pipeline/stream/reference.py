@@ -39,7 +39,7 @@ def reference_posteriors(params: StreamParams, audio: np.ndarray,
     model runs after frame t for t = 48, 48 + N, 48 + 2N, ... on frames t - 48 .. t."""
     inp = params.model.input
     q = quantize_features(stream_frames(audio), inp.scale, inp.zero_point)
-    ends = np.arange(NUM_FRAMES - 1, len(q), params.spec.infer_every_hops)
+    ends = inference_ends(params, len(audio))
     if len(ends) == 0:
         return ends, np.zeros((0, len(params.classes)), np.int64)
     inputs = np.stack([q[t - NUM_FRAMES + 1:t + 1] for t in ends]).reshape(len(ends), *inp.shape[1:])
@@ -48,23 +48,45 @@ def reference_posteriors(params: StreamParams, audio: np.ndarray,
 
 
 def detections_from(params: StreamParams, ends: np.ndarray, posts: np.ndarray) -> tuple[Detection, ...]:
-    """The detection rule on the posteriors: the keyword with the highest window sum (the first
-    of equal ones) fires if its sum reaches the threshold, the window is full and no refractory
-    time is left."""
-    sp = params.spec
-    keywords = [c for c in range(len(params.classes)) if params.detect_mask >> c & 1]
-    detections = []
+    """The detection rule on the posteriors (int64 [inferences, classes] of q - zero point)."""
+    return detections(params, ends, window_sums(posts, params.spec.average_window))
+
+
+def window_sums(posts: np.ndarray, window: int) -> np.ndarray:
+    """int64 [inferences, classes]: row i sums rows i - window + 1 .. i of ``posts`` (fewer at
+    the start)."""
+    c = np.cumsum(np.vstack([np.zeros((1, posts.shape[1]), np.int64), posts.astype(np.int64)]), axis=0)
+    lag = np.maximum(np.arange(1, len(posts) + 1) - window, 0)
+    return c[1:] - c[lag]
+
+
+def detections(params: StreamParams, ends: np.ndarray, sums: np.ndarray) -> tuple[Detection, ...]:
+    """The firmware's rule on ``sums`` (window_sums of the posteriors; rows before a full window
+    ignored): the keyword with the highest window sum (the first of equal ones) fires if its sum
+    reaches the threshold and no refractory time is left. Only the inferences whose best sum
+    reaches the threshold are visited."""
+    keywords = np.array([c for c in range(len(params.classes)) if params.detect_mask >> c & 1])
+    kw_sums = sums[:, keywords]
+    best = np.argmax(kw_sums, axis=1)                    # the first of equal sums
+    best_sum = kw_sums[np.arange(len(kw_sums)), best]
+    full = np.arange(len(kw_sums)) >= params.spec.average_window - 1
+    out = []
     refractory_until = -1          # the first frame index at which a detection may fire again
-    for i, t in enumerate(ends):
-        if i + 1 < sp.average_window or t < refractory_until:
+    for i in np.flatnonzero(full & (best_sum >= params.score_threshold)):
+        t = int(ends[i])
+        if t < refractory_until:
             continue
-        sums = posts[i + 1 - sp.average_window:i + 1].sum(axis=0)
-        best = max(keywords, key=lambda c: (sums[c], -c))
-        if sums[best] >= params.score_threshold:
-            detections.append(Detection(params.classes[best],
-                                        int(t) * HOP_SAMPLES + WINDOW_SAMPLES, int(sums[best])))
-            refractory_until = int(t) + params.refractory_hops
-    return tuple(detections)
+        out.append(Detection(params.classes[keywords[best[i]]], t * HOP_SAMPLES + WINDOW_SAMPLES,
+                             int(best_sum[i])))
+        refractory_until = t + params.refractory_hops
+    return tuple(out)
+
+
+def inference_ends(params: StreamParams, samples: int) -> np.ndarray:
+    """Frame index t of every inference on ``samples`` of audio: t = 48, 48 + N, ... while the
+    frame is whole."""
+    frames = (samples - WINDOW_SAMPLES) // HOP_SAMPLES + 1 if samples >= WINDOW_SAMPLES else 0
+    return np.arange(NUM_FRAMES - 1, frames, params.spec.infer_every_hops)
 
 
 def reference_detections(params: StreamParams, audio: np.ndarray) -> tuple[Detection, ...]:

@@ -5,8 +5,7 @@ The model's int8 posteriors are computed once, by TFLite-Micro's interpreter on 
 end (stream.reference: what the firmware computes, bit for bit), at the recipe's inference stride
 (``infer_every_hops`` stays: the posteriors depend on it). Every combination of the grid below is
 then scored by the matching rule of stream.events, with the firmware's detection rule
-(``detections``: the same decisions as stream.reference.detections_from, found from the
-inferences whose best window sum reaches the threshold instead of visiting every inference). The
+(stream.reference.detections, on window sums made once per window length). The
 best setting for a false-alarm budget has the highest recall within it; ties go to fewer false
 alarms, then the higher threshold, the shorter window and refractory time.
 
@@ -22,8 +21,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..recipe import STREAM_MAX_WINDOW
-from .config import HOP_SAMPLES, WINDOW_SAMPLES, StreamParams, with_spec
-from .events import Detection, Label, Score, score
+from .config import StreamParams, with_spec
+from .events import Label, Score, score
+from .reference import detections, window_sums
 
 WINDOWS = tuple(range(1, STREAM_MAX_WINDOW + 1))
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
@@ -40,36 +40,6 @@ class Setting:
         sp = self.params.spec
         return (self.score.hits, -self.score.false_alarms, sp.threshold, -sp.average_window,
                 -sp.refractory_s)
-
-
-def detections(params: StreamParams, ends: np.ndarray, window_sums: np.ndarray) -> tuple[Detection, ...]:
-    """The firmware's detections from ``window_sums`` (int64 [inferences, classes]: the sum of
-    (q - zero point) over the last ``average_window`` inferences, rows before a full window
-    ignored): the keyword with the highest sum (the first of equal ones) fires when its sum
-    reaches the threshold and no refractory time is left."""
-    keywords = np.array([c for c in range(len(params.classes)) if params.detect_mask >> c & 1])
-    sums = window_sums[:, keywords]
-    best = np.argmax(sums, axis=1)                       # the first of equal sums
-    best_sum = sums[np.arange(len(sums)), best]
-    full = np.arange(len(sums)) >= params.spec.average_window - 1
-    out = []
-    refractory_until = -1
-    for i in np.flatnonzero(full & (best_sum >= params.score_threshold)):
-        t = int(ends[i])
-        if t < refractory_until:
-            continue
-        out.append(Detection(params.classes[keywords[best[i]]], t * HOP_SAMPLES + WINDOW_SAMPLES,
-                             int(best_sum[i])))
-        refractory_until = t + params.refractory_hops
-    return tuple(out)
-
-
-def window_sums(posts: np.ndarray, window: int) -> np.ndarray:
-    """int64 [inferences, classes]: row i sums rows i - window + 1 .. i of ``posts`` (fewer at
-    the start)."""
-    c = np.cumsum(np.vstack([np.zeros((1, posts.shape[1]), np.int64), posts.astype(np.int64)]), axis=0)
-    lag = np.maximum(np.arange(1, len(posts) + 1) - window, 0)
-    return c[1:] - c[lag]
 
 
 def sweep(params: StreamParams, ends: np.ndarray, posts: np.ndarray, labels: tuple[Label, ...],
