@@ -154,12 +154,15 @@ def cmd_flash(args, summary: Summary) -> None:
 
 def cmd_stream(args, summary: Summary) -> None:
     from .stream.command import do_stream, do_tune
+    from .stream.config import StreamError
 
     if args.tune:
         do_tune(args.c_dir, args.audio, args.labels, args.tolerance, args.max_false_alarms,
                 summary, progress=_progress(args), as_json=args.json, excerpt_s=args.seconds,
                 on_board=bool(args.board or args.linked))
         return
+    if args.max_false_alarms is not None:
+        raise StreamError("--max-false-alarms is the budget of --tune: give --tune too")
     do_stream(args.c_dir, args.audio, args.board, args.labels, args.tolerance, args.timeout,
               summary, as_json=args.json, excerpt_s=args.seconds, linked=args.linked)
 
@@ -345,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="choose the stream: settings (window, threshold, refractory) on this "
                    "labelled stream instead: the best recall within --max-false-alarms; use a "
                    "stream of validation voices, not the test stream")
-    p.add_argument("--max-false-alarms", type=_at_least(0.0, float), default=5.0, metavar="PER_HOUR",
+    p.add_argument("--max-false-alarms", type=_at_least(0.0, float), metavar="PER_HOUR",
                    help="--tune: the false-alarm budget, per hour (default 5)")
     p.set_defaults(func=cmd_stream, title="mcuforge stream")
 

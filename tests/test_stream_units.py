@@ -93,6 +93,8 @@ def _wav(samples: np.ndarray, rate: int = 16000, channels: int = 1) -> bytes:
      "stream: give --labels too"),
     ("tune-board", encode_wav(np.zeros(32000, np.int16)), "--tune computes the posteriors on the "
      "host"),
+    ("budget", encode_wav(np.zeros(32000, np.int16)), "--max-false-alarms is the budget of --tune: "
+     "give --tune too"),
 ])
 def test_bad_input_is_one_line(tmp_path, capsys, name, content, message):
     c = _fake_c_dir(tmp_path)
@@ -102,7 +104,8 @@ def test_bad_input_is_one_line(tmp_path, capsys, name, content, message):
     labels.write_text("yes,soon,2\n")
     argv = ["stream", str(c), str(wav)] + (["--labels", str(labels)] if name == "labels" else [])
     argv += ["--linked"] if name == "linked" else []
-    argv += {"tune": ["--tune"], "tune-board": ["--tune", "--board", "mps2_an386"]}.get(name, [])
+    argv += {"tune": ["--tune"], "tune-board": ["--tune", "--board", "mps2_an386"],
+             "budget": ["--max-false-alarms", "2"]}.get(name, [])
     assert main(argv) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and message in err, err

@@ -67,13 +67,15 @@ def do_stream(c_dir: str, wav: str, board_name: str | None, labels_path: str | N
 
 
 def do_tune(c_dir: str, wav: str, labels_path: str | None, tolerance_s: float,
-            max_false_alarms_per_hour: float, summary: Summary, progress: bool = True,
+            max_false_alarms_per_hour: float | None, summary: Summary, progress: bool = True,
             as_json: bool = False, excerpt_s: float | None = None, on_board: bool = False) -> None:
-    """The best detection settings on a labelled stream within the false-alarm budget
-    (``on_board``: --board or --linked was given, which --tune does not take)."""
+    """The best detection settings on a labelled stream within the false-alarm budget (None:
+    DEFAULT_FALSE_ALARM_BUDGET; ``on_board``: --board or --linked was given, which --tune does
+    not take)."""
     from ..ui import progress_bar
     from .reference import inference_ends, reference_posteriors
     from .tune import (
+        DEFAULT_FALSE_ALARM_BUDGET,
         FALSE_ALARM_LEVELS,
         REFRACTORY_S,
         THRESHOLDS,
@@ -87,6 +89,8 @@ def do_tune(c_dir: str, wav: str, labels_path: str | None, tolerance_s: float,
                           "firmware equals): leave out --board and --linked")
     if not labels_path:
         raise StreamError("--tune chooses the settings on a labelled stream: give --labels too")
+    if max_false_alarms_per_hour is None:
+        max_false_alarms_per_hour = DEFAULT_FALSE_ALARM_BUDGET
     model = ModelInfo.load(c_dir)
     params = stream_params(model)
     audio = _read_stream(wav, excerpt_s)

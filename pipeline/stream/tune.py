@@ -29,6 +29,7 @@ WINDOWS = tuple(range(1, STREAM_MAX_WINDOW + 1))
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
 REFRACTORY_S = (0.5, 0.75, 1.0, 1.5, 2.0)
 FALSE_ALARM_LEVELS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)   # per hour: the rows of the summary
+DEFAULT_FALSE_ALARM_BUDGET = 5.0                          # per hour, without --max-false-alarms
 
 
 @dataclass(frozen=True)
